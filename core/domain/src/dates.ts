@@ -1,0 +1,36 @@
+/** Calendar dates ("YYYY-MM-DD") as the ledger states them; arithmetic in whole days, no time zone. */
+export type CalendarDate = string;
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY_MS = 86_400_000;
+
+export function isCalendarDate(text: string): boolean {
+  const match = DATE.exec(text);
+  if (!match) return false;
+  const [, y, m, d] = match.map(Number) as [number, number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/** Days since 1970-01-01 for a calendar date. */
+export function toEpochDay(date: CalendarDate): number {
+  if (!isCalendarDate(date)) throw new RangeError(`"${date}" is not a calendar date (YYYY-MM-DD)`);
+  return Date.parse(`${date}T00:00:00Z`) / DAY_MS;
+}
+
+export function fromEpochDay(day: number): CalendarDate {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+export function addDays(date: CalendarDate, days: number): CalendarDate {
+  return fromEpochDay(toEpochDay(date) + days);
+}
+
+export function daysBetween(from: CalendarDate, to: CalendarDate): number {
+  return toEpochDay(to) - toEpochDay(from);
+}
+
+/** The UTC calendar date of an instant. */
+export function calendarDateOf(epochMs: number): CalendarDate {
+  return new Date(epochMs).toISOString().slice(0, 10);
+}
