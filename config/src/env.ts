@@ -1,0 +1,96 @@
+/**
+ * Every environment variable Relance reads, in one schema. Only the server reads the environment;
+ * plugins get validated settings through their context.
+ */
+import { RelanceError } from "@relance/core";
+import { z } from "zod";
+
+const flag = z
+  .enum(["1", "0", "true", "false", "yes", "no"])
+  .transform((value) => value === "1" || value === "true" || value === "yes");
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value));
+
+export const envSchema = z.object({
+  RELANCE_DATA_DIR: z
+    .string()
+    .default(".relance")
+    .describe("Folder for the embedded database, outbox .eml files, dev secret key and Temporal's SQLite file."),
+  RELANCE_DEV_MODE: flag
+    .optional()
+    .describe(
+      "Development mode: creates a secret key in the data folder when RELANCE_SECRET_KEY is unset. On for `relance start`, off otherwise.",
+    ),
+  RELANCE_SECRET_KEY: optionalText.describe(
+    "Key(s) encrypting connection secrets (AES-256-GCM): `keyId:base64key[,keyId:base64key…]`, first is primary. Required outside dev mode.",
+  ),
+  DATABASE_URL: optionalText.describe("PostgreSQL connection string. Unset: embedded PGlite under RELANCE_DATA_DIR."),
+  RELANCE_API_HOST: z.string().default("127.0.0.1").describe("Interface the HTTP API listens on."),
+  RELANCE_API_PORT: port.default(3000).describe("Port of the HTTP API and web UI."),
+  RELANCE_MAX_IMPORT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024 * 1024)
+    .describe("Largest ledger file accepted by an import (bytes)."),
+  RELANCE_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024)
+    .describe("Largest JSON or webhook request body (bytes)."),
+  RELANCE_DAY_SECONDS: z.coerce
+    .number()
+    .positive()
+    .optional()
+    .describe("Time scale for demos and tests: one policy day lasts this many seconds. Unset: real days."),
+  RELANCE_POLICY: z
+    .string()
+    .default("email-3-steps")
+    .describe("Key of the default escalation policy (a file in config/policies)."),
+  RELANCE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info").describe("Log level."),
+  RELANCE_LOG_FORMAT: z.enum(["pretty", "json"]).optional().describe("Log format; default pretty on a terminal, json otherwise."),
+  TEMPORAL_ADDRESS: optionalText.describe(
+    "Temporal frontend host:port. Unset: `relance start` runs the embedded dev server; worker/api use localhost:7233.",
+  ),
+  TEMPORAL_NAMESPACE: z.string().default("default").describe("Temporal namespace."),
+  TEMPORAL_TASK_QUEUE: z.string().default("relance").describe("Task queue of the Relance worker."),
+  TEMPORAL_API_KEY: optionalText.describe("API key for Temporal Cloud (implies TLS)."),
+  TEMPORAL_TLS: flag.optional().describe("Use TLS to reach Temporal (implied by the certificate or API key settings)."),
+  TEMPORAL_TLS_CERT: optionalText.describe("Path to the client certificate (mTLS)."),
+  TEMPORAL_TLS_KEY: optionalText.describe("Path to the client private key (mTLS)."),
+  TEMPORAL_TLS_CA: optionalText.describe("Path to a CA certificate for the server."),
+  TEMPORAL_TLS_SERVER_NAME: optionalText.describe("Server name to verify when it differs from the address host."),
+  RELANCE_TEMPORAL_PORT: port.default(7233).describe("Port of the embedded Temporal dev server (`relance start`)."),
+  RELANCE_TEMPORAL_UI_PORT: port.default(8233).describe("Port of the embedded Temporal Web UI (`relance start`)."),
+  SENDGRID_API_KEY: optionalText.describe("SendGrid API key (SG.…). Unset: emails go to the local outbox folder."),
+  SENDGRID_BASE_URL: z
+    .url()
+    .default("https://api.sendgrid.com/")
+    .describe("SendGrid API base URL (a proxy, a sandbox or a local fake)."),
+  SENDGRID_FROM_EMAIL: optionalText.describe("Sender address for SendGrid; default the tenant's sender email."),
+  SENDGRID_WEBHOOK_PUBLIC_KEY: optionalText.describe(
+    "Public key of SendGrid's signed Event Webhook (base64). Unset: the webhook refuses every request.",
+  ),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const parsed = envSchema.safeParse(source);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+  throw new RelanceError(
+    "misconfigured",
+    `invalid environment: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ")}`,
+    { issues },
+  );
+}
+
+/** Name and description of every variable, for the README table and `relance env`. */
+export function describeEnv(): { name: string; description: string }[] {
+  return Object.entries(envSchema.shape).map(([name, schema]) => ({ name, description: schema.description ?? "" }));
+}

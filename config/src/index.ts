@@ -1,0 +1,4 @@
+export * from "./env";
+export * from "./paths";
+export * from "./policies";
+export * from "./templates";

@@ -1,0 +1,10 @@
+export { createActivities } from "./activities";
+export { composeMessage, type MessageTemplate } from "./activities/compose-message";
+export type * from "./activities/ports";
+export type * from "./activities/types";
+export { type CaseLookup, createCaseStarter, describeCase, setCasePaused } from "./case-client";
+export { debtorWorkflowId, importWorkflowId } from "./ids";
+export { searchAttributeFlags, searchAttributes, stageSearchAttribute, tenantSearchAttribute } from "./search-attributes";
+export { createRelanceWorker, workflowsPath } from "./worker";
+export type { LedgerSyncInput } from "./workflows/ledger-sync";
+export * from "./workflows/messages";

@@ -1,0 +1,2 @@
+export { debtorCollection } from "./debtor-collection";
+export { ledgerSync } from "./ledger-sync";
