@@ -71,7 +71,9 @@ export const envSchema = z.object({
     .url()
     .default("https://api.sendgrid.com/")
     .describe("SendGrid API base URL (a proxy, a sandbox or a local fake)."),
-  SENDGRID_FROM_EMAIL: optionalText.describe("Sender address for SendGrid; default the tenant's sender email."),
+  SENDGRID_FROM_EMAIL: optionalText.describe(
+    "Verified sender address of the SendGrid account (required with SENDGRID_API_KEY); replies go to the tenant's sender email.",
+  ),
   SENDGRID_WEBHOOK_PUBLIC_KEY: optionalText.describe(
     "Public key of SendGrid's signed Event Webhook (base64). Unset: the webhook refuses every request.",
   ),

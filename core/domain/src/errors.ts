@@ -9,6 +9,7 @@ export type ErrorCode =
   | "forbidden"
   | "conflict"
   | "payload_too_large"
+  | "unsupported_media_type"
   | "rate_limited"
   | "provider_unavailable"
   | "provider_rejected"

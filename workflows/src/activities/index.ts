@@ -19,6 +19,16 @@ export function createActivities(deps: ActivityDependencies): CollectionActiviti
   const { store, logger } = deps;
 
   async function executeStep(input: ExecuteStepInput): Promise<ExecuteStepResult> {
+    heartbeat();
+    const beating = setInterval(() => heartbeat(), 2_000);
+    try {
+      return await executeStepOnce(input);
+    } finally {
+      clearInterval(beating);
+    }
+  }
+
+  async function executeStepOnce(input: ExecuteStepInput): Promise<ExecuteStepResult> {
     const { tenantId, debtorId, step } = input;
     const snapshot = await store.getCaseSnapshot(tenantId, debtorId);
     for (const skipped of input.skippedStepIds) {
@@ -188,17 +198,29 @@ export function createActivities(deps: ActivityDependencies): CollectionActiviti
     async signalChangedDebtors({ tenantId, importId, offset, limit }) {
       const ids = await store.listImportChangedDebtors(tenantId, importId, offset, limit);
       let signalled = 0;
-      for (const debtorId of ids) {
+      // signal-with-start is one round trip each: a few in flight at once keeps large imports quick.
+      await inParallel(ids, 16, async (debtorId) => {
         const debtor = await store.getDebtor(tenantId, debtorId);
-        if (!debtor) continue;
+        if (!debtor) return;
         const snapshot = await store.getCaseSnapshot(tenantId, debtorId);
         await deps.cases.openOrUpdate(tenantId, debtor, snapshot);
         signalled++;
-        heartbeat({ offset: offset + signalled });
-      }
+        heartbeat({ offset, signalled });
+      });
       return { signalled, nextOffset: ids.length < limit ? null : offset + ids.length };
     },
   };
+}
+
+async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  });
+  await Promise.all(lanes);
 }
 
 function messageSummary(message: OutboundMessage, stepId: string): string {

@@ -33,7 +33,7 @@ export interface OutboxRecord {
   readonly id: string;
   readonly status: OutboxStatus;
   readonly attempts: number;
-  readonly payload: unknown;
+  readonly payload: Record<string, unknown>;
   readonly externalId: string | null;
 }
 
@@ -55,7 +55,14 @@ export interface CollectionStore {
   getOpenInvoices(tenantId: string, debtorId: string): Promise<readonly OpenInvoiceRecord[]>;
   reserveOutbox(
     tenantId: string,
-    entry: { idempotencyKey: string; debtorId: string; stepId: string; channel: string; pluginId: string; payload: unknown },
+    entry: {
+      idempotencyKey: string;
+      debtorId: string;
+      stepId: string;
+      channel: string;
+      pluginId: string;
+      payload: Record<string, unknown>;
+    },
   ): Promise<OutboxRecord>;
   markOutboxSending(tenantId: string, id: string): Promise<number>;
   markOutboxSent(tenantId: string, id: string, externalId: string): Promise<void>;

@@ -35,7 +35,9 @@ import {
 
 const { executeStep, closeCase } = proxyActivities<CollectionActivities>({
   startToCloseTimeout: "2 minutes",
-  retry: { initialInterval: "2 seconds", backoffCoefficient: 2, maximumInterval: "5 minutes" },
+  // The activity heartbeats while it works, so a crashed worker is noticed in seconds, not minutes.
+  heartbeatTimeout: "10 seconds",
+  retry: { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "5 minutes" },
 });
 
 export async function debtorCollection(input: DebtorCollectionInput): Promise<void> {

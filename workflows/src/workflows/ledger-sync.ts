@@ -8,7 +8,7 @@ import type { CollectionActivities } from "../activities/types";
 const { signalChangedDebtors } = proxyActivities<CollectionActivities>({
   startToCloseTimeout: "5 minutes",
   heartbeatTimeout: "1 minute",
-  retry: { initialInterval: "1 second", maximumInterval: "1 minute" },
+  retry: { initialInterval: "1 second", maximumInterval: "30 seconds", maximumAttempts: 30 },
 });
 
 export interface LedgerSyncInput {

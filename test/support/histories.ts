@@ -1,0 +1,17 @@
+/** Recorded workflow histories, replayed on every test run so a change that breaks running cases fails CI. */
+import { mkdir, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import type { Client } from "@temporalio/client";
+import { historyToJSON } from "@temporalio/common/lib/proto-utils";
+
+export const historiesDir = fileURLToPath(new URL("../histories/", import.meta.url));
+
+/** Saves the histories of the given workflows when RELANCE_RECORD_HISTORIES names this scenario. */
+export async function recordHistories(client: Client, scenario: string, workflowIds: readonly string[]): Promise<void> {
+  if (process.env.RELANCE_RECORD_HISTORIES !== scenario) return;
+  await mkdir(historiesDir, { recursive: true });
+  for (const [index, workflowId] of workflowIds.entries()) {
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    await writeFile(`${historiesDir}${scenario}-${index + 1}.json`, `${historyToJSON(history)}\n`);
+  }
+}
