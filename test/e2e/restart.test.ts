@@ -37,7 +37,10 @@ describe("a Temporal server restart mid-ladder", () => {
     const port = await freePort();
     let temporal: TestWorkflowEnvironment = await startTemporal({ dbFilename, port });
     const first = temporal;
-    cleanups.push(() => first.teardown());
+    let firstStopped = false;
+    cleanups.push(async () => {
+      if (!firstStopped) await first.teardown();
+    });
     const system: System = await startSystem({ engine: "pglite", dayMs: 2000, temporal });
     cleanups.push(() => system.close());
     const steps = () =>
@@ -50,6 +53,7 @@ describe("a Temporal server restart mid-ladder", () => {
 
     await system.stopWorker();
     await temporal.teardown();
+    firstStopped = true;
     await new Promise((wait) => setTimeout(wait, 2000));
     temporal = await startTemporal({ dbFilename, port });
     const second = temporal;
