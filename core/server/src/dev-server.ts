@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { connect } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,6 +40,7 @@ export async function startDevServer(options: {
   if (!existsSync(temporalBinaryPath)) {
     throw new Error(`the Temporal CLI is missing at ${temporalBinaryPath}: run \`bash scripts/ensure-temporal.sh\``);
   }
+  await mkdir(options.dataDir, { recursive: true });
   if (await portOpen(options.port)) {
     throw new Error(`port ${options.port} is taken (another Temporal server?); set RELANCE_TEMPORAL_PORT or TEMPORAL_ADDRESS`);
   }
@@ -46,7 +48,7 @@ export async function startDevServer(options: {
     "server",
     "start-dev",
     "--db-filename",
-    join(options.dataDir, "temporal.sqlite"),
+    resolve(options.dataDir, "temporal.sqlite"),
     "--ip",
     "127.0.0.1",
     "--port",
@@ -60,8 +62,11 @@ export async function startDevServer(options: {
     ...searchAttributeFlags.flatMap((flag) => ["--search-attribute", flag]),
   ];
   const child: ChildProcess = spawn(temporalBinaryPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let stopping = false;
+  // What the server prints while we stop it (its own pollers failing) is noise, not news.
   const forward = (chunk: Buffer) => {
-    for (const line of chunk.toString().split("\n").filter(Boolean)) options.logger.warn({ component: "temporal" }, line);
+    if (stopping) return;
+    for (const line of chunk.toString().split("\n").filter(Boolean)) options.logger.info({ component: "temporal" }, line);
   };
   child.stdout?.on("data", forward);
   child.stderr?.on("data", forward);
@@ -84,6 +89,7 @@ export async function startDevServer(options: {
     stop: () =>
       new Promise<void>((done) => {
         if (exited) return done();
+        stopping = true;
         child.once("exit", () => done());
         child.kill("SIGTERM");
         setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
