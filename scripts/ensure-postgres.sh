@@ -5,23 +5,31 @@
 # Idempotent: installs Debian's `postgresql` package only when no server binaries are found, creates the
 # cluster once, starts it only when it is not already answering.
 #
-# Environment: RELANCE_TEST_PG_PORT (default 54329), RELANCE_TEST_PG_DIR (default /var/tmp/relance-pg).
+# Environment: RELANCE_TEST_PG_PORT (default 54329), RELANCE_TEST_PG_DIR (default /var/tmp/relance-pg, or
+# /var/tmp/relance-pg-<port> for another port).
 # Stop it with: pg_ctl -D "$RELANCE_TEST_PG_DIR" stop (as the postgres user when run as root).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PORT="${RELANCE_TEST_PG_PORT:-54329}"
-PGDIR="${RELANCE_TEST_PG_DIR:-/var/tmp/relance-pg}"
+# One cluster per port, so asking for another port never restarts a server others are using.
+if [ "$PORT" = 54329 ]; then default_dir=/var/tmp/relance-pg; else default_dir="/var/tmp/relance-pg-$PORT"; fi
+PGDIR="${RELANCE_TEST_PG_DIR:-$default_dir}"
 DATA="$PGDIR/data"
 LOG="$PGDIR/server.log"
 
 find_bindir() {
-  # The highest installed major version that has both initdb and pg_ctl (sorted numerically: 9 < 15).
-  local major
-  major="$(for dir in /usr/lib/postgresql/*/bin; do
-    [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ] && basename "$(dirname "$dir")"
-  done | sort -n | tail -n 1)"
-  [ -n "$major" ] && echo "/usr/lib/postgresql/$major/bin"
-  return 0
+  # The highest installed major version that has both initdb and pg_ctl (compared as numbers: 9 < 15).
+  local dir major best="" best_major=-1
+  for dir in /usr/lib/postgresql/*/bin; do
+    if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then
+      major="$(basename "$(dirname "$dir")")"
+      if [[ "$major" =~ ^[0-9]+$ ]] && [ "$major" -gt "$best_major" ]; then
+        best="$dir"
+        best_major="$major"
+      fi
+    fi
+  done
+  echo "$best"
 }
 
 BIN="$(find_bindir)"

@@ -50,3 +50,13 @@ export async function openTestStore(engine: TestEngine, options: TestStoreOption
   }
   return openScratchPostgresStore(adminUrl, options);
 }
+
+/**
+ * Closes the per-process PGlite template. Test files need not call it (the test runner ends the
+ * process); a plain script that used openTestStore must, or the open PGlite keeps Node running.
+ */
+export async function closeTestDatabases(): Promise<void> {
+  const pending = template;
+  template = undefined;
+  if (pending) await (await pending).close();
+}

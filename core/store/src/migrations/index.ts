@@ -1,0 +1,10 @@
+import type { Migration } from "kysely";
+import * as initial from "./0001-initial";
+
+/**
+ * Every migration, applied in key order. A released migration is never edited or renamed: a schema
+ * change is a new entry.
+ */
+export const migrations: Readonly<Record<string, Migration>> = {
+  "0001-initial": initial,
+};

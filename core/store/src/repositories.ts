@@ -1,0 +1,189 @@
+/**
+ * The repository functions bound to one database handle (the store's pool, or a transaction) and the
+ * keyring. Every tenant-owned read and write takes the tenant id and filters by it.
+ */
+import type { CaseSnapshot, InvoiceStatus } from "@relance/core";
+import * as apiKeys from "./repositories/api-keys";
+import * as communications from "./repositories/communications";
+import * as connections from "./repositories/connections";
+import * as imports from "./repositories/imports";
+import * as ledger from "./repositories/ledger";
+import * as reads from "./repositories/ledger-reads";
+import * as outbox from "./repositories/outbox";
+import * as policies from "./repositories/policies";
+import * as tenants from "./repositories/tenants";
+import * as webhooks from "./repositories/webhook-inbox";
+import type { CommunicationKind, ConnectionKind, ConnectionStatus, Db } from "./schema";
+import type { Keyring } from "./secret-box";
+import type { Page } from "./support";
+
+export class Repositories {
+  constructor(
+    /** The handle every call goes through: the pool, or the transaction this object was made for. */
+    readonly db: Db,
+    readonly keyring: Keyring | undefined,
+  ) {}
+
+  // Tenants and API keys -----------------------------------------------------------------------------
+  createTenant(input: tenants.NewTenant): Promise<tenants.Tenant> {
+    return tenants.createTenant(this.db, input);
+  }
+  getTenant(tenantId: string): Promise<tenants.Tenant | undefined> {
+    return tenants.getTenant(this.db, tenantId);
+  }
+  findTenantBySlug(slug: string): Promise<tenants.Tenant | undefined> {
+    return tenants.findTenantBySlug(this.db, slug);
+  }
+  listTenants(): Promise<tenants.Tenant[]> {
+    return tenants.listTenants(this.db);
+  }
+  createApiKey(tenantId: string, label: string): Promise<apiKeys.CreatedApiKey> {
+    return apiKeys.createApiKey(this.db, tenantId, label);
+  }
+  authenticateApiKey(key: string): Promise<apiKeys.ApiKeyIdentity | undefined> {
+    return apiKeys.authenticateApiKey(this.db, key);
+  }
+  revokeApiKey(tenantId: string, keyId: string): Promise<boolean> {
+    return apiKeys.revokeApiKey(this.db, tenantId, keyId);
+  }
+  listApiKeys(tenantId: string): Promise<apiKeys.ApiKeyInfo[]> {
+    return apiKeys.listApiKeys(this.db, tenantId);
+  }
+
+  // Connections ---------------------------------------------------------------------------------------
+  ensureConnection(tenantId: string, input: connections.ConnectionInput): Promise<connections.ConnectionSummary> {
+    return connections.ensureConnection(this.db, this.keyring, tenantId, input);
+  }
+  getConnection(
+    tenantId: string,
+    connectionId: string,
+    options?: connections.GetConnectionOptions,
+  ): Promise<connections.Connection | undefined> {
+    return connections.getConnection(this.db, this.keyring, tenantId, connectionId, options);
+  }
+  listConnections(tenantId: string, filter?: { kind?: ConnectionKind }): Promise<connections.ConnectionSummary[]> {
+    return connections.listConnections(this.db, tenantId, filter);
+  }
+  updateConnectionSecrets(tenantId: string, connectionId: string, secrets: Record<string, unknown>): Promise<boolean> {
+    return connections.updateConnectionSecrets(this.db, this.keyring, tenantId, connectionId, secrets);
+  }
+  setConnectionStatus(tenantId: string, connectionId: string, status: ConnectionStatus): Promise<boolean> {
+    return connections.setConnectionStatus(this.db, tenantId, connectionId, status);
+  }
+  recordSyncWatermark(tenantId: string, connectionId: string, watermark: string | null): Promise<boolean> {
+    return connections.recordSyncWatermark(this.db, tenantId, connectionId, watermark);
+  }
+
+  // Ledger --------------------------------------------------------------------------------------------
+  applyLedgerChanges(tenantId: string, connectionId: string, changes: ledger.LedgerChanges): Promise<ledger.LedgerApplyResult> {
+    return ledger.applyLedgerChanges(this.db, tenantId, connectionId, changes);
+  }
+  listDebtors(tenantId: string, options: reads.ListDebtorsOptions): Promise<Page<reads.DebtorListItem>> {
+    return reads.listDebtors(this.db, tenantId, options);
+  }
+  getDebtor(tenantId: string, debtorId: string): Promise<reads.DebtorRecord | undefined> {
+    return reads.getDebtor(this.db, tenantId, debtorId);
+  }
+  findDebtorByExternalId(tenantId: string, connectionId: string, externalId: string): Promise<reads.DebtorRecord | undefined> {
+    return reads.findDebtorByExternalId(this.db, tenantId, connectionId, externalId);
+  }
+  setDebtorPaused(tenantId: string, debtorId: string, paused: boolean): Promise<boolean> {
+    return reads.setDebtorPaused(this.db, tenantId, debtorId, paused);
+  }
+  listInvoices(
+    tenantId: string,
+    options: { limit: number; cursor?: string; debtorId?: string; status?: InvoiceStatus },
+  ): Promise<Page<reads.InvoiceRecord>> {
+    return reads.listInvoices(this.db, tenantId, options);
+  }
+  getCaseSnapshot(tenantId: string, debtorId: string): Promise<CaseSnapshot> {
+    return reads.getCaseSnapshot(this.db, tenantId, debtorId);
+  }
+  getOpenInvoices(tenantId: string, debtorId: string): Promise<reads.InvoiceRecord[]> {
+    return reads.getOpenInvoices(this.db, tenantId, debtorId);
+  }
+
+  // Policies ------------------------------------------------------------------------------------------
+  savePolicy(tenantId: string, definition: policies.PolicyDefinition): Promise<policies.SavedPolicy> {
+    return policies.savePolicy(this.db, tenantId, definition);
+  }
+  getPolicy(tenantId: string, key: string, version?: number): Promise<policies.StoredPolicy | undefined> {
+    return policies.getPolicy(this.db, tenantId, key, version);
+  }
+  listPolicyVersions(tenantId: string, key: string): Promise<policies.StoredPolicy[]> {
+    return policies.listPolicyVersions(this.db, tenantId, key);
+  }
+  listPolicies(tenantId: string): Promise<policies.StoredPolicy[]> {
+    return policies.listPolicies(this.db, tenantId);
+  }
+
+  // Outbox --------------------------------------------------------------------------------------------
+  reserveOutbox(tenantId: string, input: outbox.ReserveOutboxInput): Promise<outbox.OutboxReservation> {
+    return outbox.reserveOutbox(this.db, tenantId, input);
+  }
+  markOutboxSending(tenantId: string, messageId: string): Promise<number> {
+    return outbox.markOutboxSending(this.db, tenantId, messageId);
+  }
+  markOutboxSent(tenantId: string, messageId: string, externalId: string): Promise<outbox.OutboxMessage> {
+    return outbox.markOutboxSent(this.db, tenantId, messageId, externalId);
+  }
+  markOutboxCancelled(tenantId: string, messageId: string, reason: string): Promise<outbox.OutboxMessage> {
+    return outbox.markOutboxCancelled(this.db, tenantId, messageId, reason);
+  }
+  markOutboxInDoubt(tenantId: string, messageId: string, reason: string): Promise<outbox.OutboxMessage> {
+    return outbox.markOutboxInDoubt(this.db, tenantId, messageId, reason);
+  }
+  markOutboxFailed(tenantId: string, messageId: string, error: string): Promise<outbox.OutboxMessage> {
+    return outbox.markOutboxFailed(this.db, tenantId, messageId, error);
+  }
+  getOutboxMessage(tenantId: string, messageId: string): Promise<outbox.OutboxMessage | undefined> {
+    return outbox.getOutboxMessage(this.db, tenantId, messageId);
+  }
+  findOutboxByKey(tenantId: string, idempotencyKey: string): Promise<outbox.OutboxMessage | undefined> {
+    return outbox.findOutboxByKey(this.db, tenantId, idempotencyKey);
+  }
+  /** Across tenants, for provider webhooks: take the tenant from the result. */
+  findOutboxByMessageId(messageId: string): Promise<outbox.OutboxMessage | undefined> {
+    return outbox.findOutboxByMessageId(this.db, messageId);
+  }
+  countOutbox(tenantId: string, filter?: outbox.OutboxFilter): Promise<number> {
+    return outbox.countOutbox(this.db, tenantId, filter);
+  }
+  listOutbox(tenantId: string, filter: outbox.OutboxFilter & { limit: number }): Promise<outbox.OutboxMessage[]> {
+    return outbox.listOutbox(this.db, tenantId, filter);
+  }
+
+  // Communications, webhooks, imports -----------------------------------------------------------------
+  appendCommunication(tenantId: string, entry: communications.CommunicationEntry): Promise<communications.Communication> {
+    return communications.appendCommunication(this.db, tenantId, entry);
+  }
+  listTimeline(
+    tenantId: string,
+    debtorId: string,
+    options: { limit: number; cursor?: string },
+  ): Promise<Page<communications.Communication>> {
+    return communications.listTimeline(this.db, tenantId, debtorId, options);
+  }
+  countCommunications(tenantId: string, debtorId: string, kind?: CommunicationKind): Promise<number> {
+    return communications.countCommunications(this.db, tenantId, debtorId, kind);
+  }
+  recordDeliveryEvent(messageId: string, event: communications.DeliveryEvent): Promise<communications.Communication | undefined> {
+    return communications.recordDeliveryEvent(this.db, messageId, event);
+  }
+  recordWebhookEvent(
+    provider: string,
+    providerEventId: string,
+    event: { tenantId?: string | null; payload: unknown },
+  ): Promise<boolean> {
+    return webhooks.recordWebhookEvent(this.db, provider, providerEventId, event);
+  }
+  recordImport(tenantId: string, input: imports.ImportInput): Promise<imports.ImportRecord> {
+    return imports.recordImport(this.db, tenantId, input);
+  }
+  findImportBySha(tenantId: string, connectionId: string, sha256: string): Promise<imports.ImportRecord | undefined> {
+    return imports.findImportBySha(this.db, tenantId, connectionId, sha256);
+  }
+  listImports(tenantId: string, connectionId?: string): Promise<imports.ImportRecord[]> {
+    return imports.listImports(this.db, tenantId, connectionId);
+  }
+}

@@ -1,0 +1,263 @@
+/** Reading the ledger: debtors, invoices, and the open position a case is planned on. */
+import type { CaseSnapshot, InvoiceStatus, Money, PostalAddress } from "@relance/core";
+import { type Selectable, sql } from "kysely";
+import type { Db, DebtorsTable, InvoicesTable } from "../schema";
+import { checkLimit, decodeCursor, encodeCursor, isUuid, type Page, toPage } from "../support";
+
+export interface DebtorRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly connectionId: string;
+  readonly externalId: string;
+  readonly name: string;
+  readonly emails: string[];
+  readonly phone: string | null;
+  readonly language: string | null;
+  readonly kind: "b2b" | "b2c" | null;
+  readonly address: PostalAddress | null;
+  readonly timeZone: string | null;
+  readonly tags: string[];
+  readonly paused: boolean;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface DebtorListItem extends DebtorRecord {
+  /** Positive open balances, one per currency. */
+  readonly openBalances: Money[];
+}
+
+export interface InvoiceRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly connectionId: string;
+  readonly debtorId: string;
+  readonly externalId: string;
+  readonly number: string;
+  readonly currency: string;
+  readonly totalMinor: number;
+  readonly balanceMinor: number;
+  readonly issueDate: string;
+  readonly dueDate: string;
+  readonly status: InvoiceStatus;
+  readonly reference: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+function toDebtor(row: Selectable<DebtorsTable>): DebtorRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    connectionId: row.connection_id,
+    externalId: row.external_id,
+    name: row.name,
+    emails: row.emails,
+    phone: row.phone,
+    language: row.language,
+    kind: row.kind,
+    address: row.address as PostalAddress | null,
+    timeZone: row.time_zone,
+    tags: row.tags,
+    paused: row.paused,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toInvoice(row: Selectable<InvoicesTable>): InvoiceRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    connectionId: row.connection_id,
+    debtorId: row.debtor_id,
+    externalId: row.external_id,
+    number: row.number,
+    currency: row.currency,
+    totalMinor: row.total_minor,
+    balanceMinor: row.balance_minor,
+    issueDate: row.issue_date,
+    dueDate: row.due_date,
+    status: row.status,
+    reference: row.reference,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+const isNameCursor = (values: readonly unknown[]): values is [string, string] =>
+  values.length === 2 && typeof values[0] === "string" && typeof values[1] === "string" && isUuid(values[1]);
+
+const isDateCursor = (values: readonly unknown[]): values is [string, string] =>
+  values.length === 2 &&
+  typeof values[0] === "string" &&
+  /^\d{4}-\d{2}-\d{2}$/.test(values[0]) &&
+  typeof values[1] === "string" &&
+  isUuid(values[1]);
+
+/** Open balances per debtor: invoices that are open with something left to pay. */
+async function openBalancesOf(db: Db, tenantId: string, debtorIds: readonly string[]): Promise<Map<string, Money[]>> {
+  const balances = new Map<string, Money[]>();
+  if (debtorIds.length === 0) return balances;
+  const rows = await db
+    .selectFrom("invoices")
+    .select(["debtor_id", "currency", sql<number>`sum(balance_minor)::bigint`.as("amount")])
+    .where("tenant_id", "=", tenantId)
+    .where("debtor_id", "in", debtorIds)
+    .where("status", "=", "open")
+    .where("balance_minor", ">", 0)
+    .groupBy(["debtor_id", "currency"])
+    .orderBy("currency")
+    .execute();
+  for (const row of rows) {
+    const list = balances.get(row.debtor_id) ?? [];
+    list.push({ amountMinor: row.amount, currency: row.currency });
+    balances.set(row.debtor_id, list);
+  }
+  return balances;
+}
+
+export interface ListDebtorsOptions {
+  readonly limit: number;
+  readonly cursor?: string;
+  readonly connectionId?: string;
+}
+
+/** Debtors by name, with their open balances. */
+export async function listDebtors(db: Db, tenantId: string, options: ListDebtorsOptions): Promise<Page<DebtorListItem>> {
+  const limit = checkLimit(options.limit);
+  if (!isUuid(tenantId) || (options.connectionId !== undefined && !isUuid(options.connectionId))) {
+    return { items: [], nextCursor: null };
+  }
+  let query = db.selectFrom("debtors").selectAll().where("tenant_id", "=", tenantId);
+  if (options.connectionId) query = query.where("connection_id", "=", options.connectionId);
+  if (options.cursor) {
+    const [name, id] = decodeCursor(options.cursor, isNameCursor);
+    query = query.where((eb) => eb(eb.refTuple("name", "id"), ">", eb.tuple(name, id)));
+  }
+  const rows = await query
+    .orderBy("name")
+    .orderBy("id")
+    .limit(limit + 1)
+    .execute();
+  const page = toPage(rows, limit, toDebtor, (row) => encodeCursor([row.name, row.id]));
+  const balances = await openBalancesOf(
+    db,
+    tenantId,
+    page.items.map((debtor) => debtor.id),
+  );
+  return {
+    items: page.items.map((debtor) => ({ ...debtor, openBalances: balances.get(debtor.id) ?? [] })),
+    nextCursor: page.nextCursor,
+  };
+}
+
+export async function getDebtor(db: Db, tenantId: string, debtorId: string): Promise<DebtorRecord | undefined> {
+  if (!isUuid(tenantId) || !isUuid(debtorId)) return undefined;
+  const row = await db
+    .selectFrom("debtors")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", debtorId)
+    .executeTakeFirst();
+  return row && toDebtor(row);
+}
+
+export async function findDebtorByExternalId(
+  db: Db,
+  tenantId: string,
+  connectionId: string,
+  externalId: string,
+): Promise<DebtorRecord | undefined> {
+  if (!isUuid(tenantId) || !isUuid(connectionId)) return undefined;
+  const row = await db
+    .selectFrom("debtors")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("connection_id", "=", connectionId)
+    .where("external_id", "=", externalId)
+    .executeTakeFirst();
+  return row && toDebtor(row);
+}
+
+/** Pauses or resumes collection for a debtor; false when there is no such debtor in this tenant. */
+export async function setDebtorPaused(db: Db, tenantId: string, debtorId: string, paused: boolean): Promise<boolean> {
+  if (!isUuid(tenantId) || !isUuid(debtorId)) return false;
+  const result = await db
+    .updateTable("debtors")
+    .set({ paused })
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", debtorId)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export interface ListInvoicesOptions {
+  readonly limit: number;
+  readonly cursor?: string;
+  readonly debtorId?: string;
+  readonly status?: InvoiceStatus;
+}
+
+/** Invoices by due date (oldest first). */
+export async function listInvoices(db: Db, tenantId: string, options: ListInvoicesOptions): Promise<Page<InvoiceRecord>> {
+  const limit = checkLimit(options.limit);
+  if (!isUuid(tenantId) || (options.debtorId !== undefined && !isUuid(options.debtorId))) {
+    return { items: [], nextCursor: null };
+  }
+  let query = db.selectFrom("invoices").selectAll().where("tenant_id", "=", tenantId);
+  if (options.debtorId) query = query.where("debtor_id", "=", options.debtorId);
+  if (options.status) query = query.where("status", "=", options.status);
+  if (options.cursor) {
+    const [dueDate, id] = decodeCursor(options.cursor, isDateCursor);
+    query = query.where((eb) => eb(eb.refTuple("due_date", "id"), ">", eb.tuple(dueDate, id)));
+  }
+  const rows = await query
+    .orderBy("due_date")
+    .orderBy("id")
+    .limit(limit + 1)
+    .execute();
+  return toPage(rows, limit, toInvoice, (row) => encodeCursor([row.due_date, row.id]));
+}
+
+/** What planning needs about a debtor; all zero for an unknown debtor (nothing is owed). */
+export async function getCaseSnapshot(db: Db, tenantId: string, debtorId: string): Promise<CaseSnapshot> {
+  if (!isUuid(tenantId) || !isUuid(debtorId)) return { openBalances: [], oldestDueDate: null, openInvoiceCount: 0 };
+  const rows = await db
+    .selectFrom("invoices")
+    .select([
+      "currency",
+      sql<number>`sum(balance_minor)::bigint`.as("amount"),
+      sql<string>`min(due_date)`.as("oldest_due_date"),
+      sql<number>`count(*)`.as("count"),
+    ])
+    .where("tenant_id", "=", tenantId)
+    .where("debtor_id", "=", debtorId)
+    .where("status", "=", "open")
+    .where("balance_minor", ">", 0)
+    .groupBy("currency")
+    .orderBy("currency")
+    .execute();
+  const oldest = rows.map((row) => row.oldest_due_date).sort()[0] ?? null;
+  return {
+    openBalances: rows.map((row) => ({ amountMinor: row.amount, currency: row.currency })),
+    oldestDueDate: oldest,
+    openInvoiceCount: rows.reduce((total, row) => total + row.count, 0),
+  };
+}
+
+/** The invoices a message's statement lists: open, with a balance, oldest due first. */
+export async function getOpenInvoices(db: Db, tenantId: string, debtorId: string): Promise<InvoiceRecord[]> {
+  if (!isUuid(tenantId) || !isUuid(debtorId)) return [];
+  const rows = await db
+    .selectFrom("invoices")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("debtor_id", "=", debtorId)
+    .where("status", "=", "open")
+    .where("balance_minor", ">", 0)
+    .orderBy("due_date")
+    .orderBy("number")
+    .execute();
+  return rows.map(toInvoice);
+}

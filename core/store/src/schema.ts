@@ -1,0 +1,173 @@
+/**
+ * Row types of the database, as Kysely sees them. int8 columns read as JS numbers (the pool's type
+ * parser refuses values beyond Number.MAX_SAFE_INTEGER), `date` columns as "YYYY-MM-DD" strings,
+ * timestamptz as Date. jsonb columns are written as JSON text: node-postgres would turn a JS array
+ * into a PostgreSQL array literal.
+ */
+import type { ColumnType, Generated, Kysely } from "kysely";
+
+export type Json<T> = ColumnType<T, string, string>;
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | undefined, Date>;
+
+export interface TenantsTable {
+  id: Generated<string>;
+  name: string;
+  slug: string;
+  default_language: string;
+  sender_name: string;
+  sender_email: string;
+  created_at: CreatedAt;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  tenant_id: string;
+  label: string;
+  prefix: string;
+  /** SHA-256 (hex) of the whole key; the key itself is never stored. */
+  hash: string;
+  created_at: CreatedAt;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export type ConnectionKind = "connector" | "channel" | "agency";
+export type ConnectionStatus = "active" | "disabled" | "error";
+
+export interface ConnectionsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  plugin_id: string;
+  kind: ConnectionKind;
+  name: string;
+  config: Json<Record<string, unknown>>;
+  secrets_ciphertext: string | null;
+  secrets_key_id: string | null;
+  status: ColumnType<ConnectionStatus, ConnectionStatus | undefined, ConnectionStatus>;
+  watermark: string | null;
+  last_synced_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface DebtorsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  connection_id: string;
+  external_id: string;
+  name: string;
+  emails: Json<string[]>;
+  phone: string | null;
+  language: string | null;
+  kind: "b2b" | "b2c" | null;
+  address: Json<Record<string, unknown> | null>;
+  time_zone: string | null;
+  tags: Json<string[]>;
+  paused: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface InvoicesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  connection_id: string;
+  debtor_id: string;
+  external_id: string;
+  number: string;
+  currency: string;
+  total_minor: number;
+  balance_minor: number;
+  issue_date: string;
+  due_date: string;
+  status: "open" | "paid" | "void";
+  reference: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface PoliciesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  key: string;
+  version: number;
+  name: string;
+  definition: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+
+export type OutboxStatus = "pending" | "sending" | "sent" | "cancelled" | "in_doubt" | "failed";
+
+export interface OutboxTable {
+  id: Generated<string>;
+  tenant_id: string;
+  debtor_id: string;
+  idempotency_key: string;
+  step_id: string;
+  channel: string;
+  plugin_id: string;
+  status: ColumnType<OutboxStatus, OutboxStatus | undefined, OutboxStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  payload: Json<Record<string, unknown>>;
+  external_id: string | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  sent_at: Date | null;
+}
+
+export type CommunicationKind = "message" | "delivery" | "decision" | "note" | "import";
+
+export interface CommunicationsTable {
+  id: ColumnType<number, never, never>;
+  tenant_id: string;
+  debtor_id: string | null;
+  message_id: string | null;
+  kind: CommunicationKind;
+  channel: string | null;
+  status: string | null;
+  summary: string;
+  detail: Json<Record<string, unknown>>;
+  occurred_at: Date;
+  recorded_at: CreatedAt;
+}
+
+export interface WebhookInboxTable {
+  id: Generated<string>;
+  provider: string;
+  provider_event_id: string;
+  tenant_id: string | null;
+  received_at: CreatedAt;
+  payload: Json<unknown>;
+}
+
+export type ImportStatus = "applied" | "rejected";
+
+export interface ImportsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  connection_id: string;
+  file_name: string;
+  sha256: string;
+  status: ImportStatus;
+  row_count: number;
+  summary: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
+  connections: ConnectionsTable;
+  debtors: DebtorsTable;
+  invoices: InvoicesTable;
+  policies: PoliciesTable;
+  outbox: OutboxTable;
+  communications: CommunicationsTable;
+  webhook_inbox: WebhookInboxTable;
+  imports: ImportsTable;
+}
+
+/** The database, or a transaction on it: every repository function takes either. */
+export type Db = Kysely<Database>;
