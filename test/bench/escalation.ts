@@ -15,9 +15,10 @@ import { startTemporal } from "../support/temporal";
 
 const debtors = Number(process.argv[2] ?? 1000);
 const rounds = Number(process.argv[3] ?? 2);
-// A policy day of 10 ms: the steps (D-3, D+1, D+8 for an invoice due in 3 days) fall at 0, 40 and 110 ms,
-// so the run measures how fast cases move, not how long the timers wait.
-const DAY_MS = 10;
+// Second-scale offsets: a policy day lasts one second, so the steps (D-3, D+1, D+8 for an invoice due in
+// 3 days) fall at 0, 4 and 11 s for every debtor at once. Both sides wait for the same timers; what differs
+// is how fast each drains the bursts of 1,000 steps.
+const DAY_MS = Number(process.env.BENCH_DAY_MS ?? 1000);
 const OFFSETS_MS = [0, 4 * DAY_MS, 11 * DAY_MS];
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15 * 60_000): Promise<void> {
@@ -68,10 +69,22 @@ async function runOurs(system: System, round: number): Promise<{ elapsed: number
   const started = performance.now();
   const response = await system.importCsv(ledgerCsv(rows));
   if (response.status !== 201) throw new Error(`import failed: ${response.status} ${await response.text()}`);
-  const target = debtors * 3 * (round + 1);
   const store = system.runtime.store;
-  await waitFor("our ladders", async () => (await store.countOutbox(system.tenant.id, { status: "sent" })) >= target);
+  // Done when every debtor of this round has had its last step (a step passed over because the system
+  // fell a whole policy day behind is counted below, and would show as fewer messages than steps).
+  const lastSteps = () =>
+    store.db
+      .selectFrom("outbox")
+      .select((eb) => eb.fn.countAll<number>().as("count"))
+      .where("tenant_id", "=", system.tenant.id)
+      .where("step_id", "=", "second-reminder")
+      .where("status", "=", "sent")
+      .executeTakeFirstOrThrow();
+  await waitFor("our ladders", async () => Number((await lastSteps()).count) >= debtors * (round + 1));
   const elapsed = performance.now() - started;
+  const sent = await store.countOutbox(system.tenant.id, { status: "sent" });
+  if (sent < debtors * 3 * (round + 1))
+    console.log(`  note: ${debtors * 3 * (round + 1) - sent} steps passed over (behind by a day)`);
   const page = await store.listDebtors(system.tenant.id, { limit: 1 });
   const first = page.items[0];
   return { elapsed, workflowId: `debtor:${system.tenant.id}:${first?.connectionId}:${first?.externalId}` };

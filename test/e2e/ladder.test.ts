@@ -134,6 +134,22 @@ describe.each(engines())("CSV ledger to reminders on %s", (engine: Engine) => {
       body: delivery.body,
     });
     expect(hook.status).toBe(200);
+    expect(await readJson(hook)).toEqual({ received: 1, recorded: 1 });
+    // The same delivery again (providers retry): accepted, recorded once.
+    const again = await system.api.request("/webhooks/channels/email-sendgrid", {
+      method: "POST",
+      headers: delivery.headers,
+      body: delivery.body,
+    });
+    expect(await readJson(again)).toEqual({ received: 1, recorded: 0 });
+    // A forged or tampered body is refused and leaves no trace.
+    const forged = await system.api.request("/webhooks/channels/email-sendgrid", {
+      method: "POST",
+      headers: delivery.headers,
+      body: delivery.body.replace("delivered", "bounce"),
+    });
+    expect(forged.status).toBe(401);
+    expect(forged.headers.get("content-type")).toBe("application/problem+json");
     const view = await readJson(await system.request(`/v1/debtors/${c}/case`));
     expect(view).toMatchObject({
       state: "open",

@@ -3,7 +3,7 @@ import { type CaseSnapshot, hasBalance, type LadderPolicy } from "@relance/core"
 import { type Client, WorkflowNotFoundError } from "@temporalio/client";
 import type { CaseStarter, DebtorRecord } from "./activities/ports";
 import { debtorWorkflowId } from "./ids";
-import { tenantSearchAttribute } from "./search-attributes";
+import { stageSearchAttribute, tenantSearchAttribute } from "./search-attributes";
 import { type CaseView, caseQuery, ledgerChangedSignal, pauseUpdate, resumeUpdate } from "./workflows/messages";
 
 export interface CaseClientOptions {
@@ -32,7 +32,11 @@ export function createCaseStarter(options: CaseClientOptions): CaseStarter {
         args: [{ tenantId, debtorId: debtor.id, policy: await options.policyFor(tenantId), snapshot, dayMs: options.dayMs }],
         signal: ledgerChangedSignal,
         signalArgs: [snapshot],
-        typedSearchAttributes: [{ key: tenantSearchAttribute, value: tenantId }],
+        // Set at start (no history event); the workflow changes the stage only on pause, resume and close.
+        typedSearchAttributes: [
+          { key: tenantSearchAttribute, value: tenantId },
+          { key: stageSearchAttribute, value: "active" },
+        ],
       });
     },
   };

@@ -63,6 +63,22 @@ export type Plan =
       readonly skipped: readonly number[];
     };
 
+/** The snapshot of a debtor's open invoices (those with a balance), balances ordered by currency. */
+export function snapshotOf(
+  openInvoices: readonly { readonly currency: string; readonly balanceMinor: number; readonly dueDate: CalendarDate }[],
+): CaseSnapshot {
+  const owing = openInvoices.filter((invoice) => invoice.balanceMinor > 0);
+  const totals = new Map<string, number>();
+  for (const invoice of owing) totals.set(invoice.currency, (totals.get(invoice.currency) ?? 0) + invoice.balanceMinor);
+  return {
+    openBalances: [...totals]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([currency, amountMinor]) => ({ amountMinor, currency })),
+    oldestDueDate: owing.map((invoice) => invoice.dueDate).sort()[0] ?? null,
+    openInvoiceCount: owing.length,
+  };
+}
+
 export function hasBalance(snapshot: CaseSnapshot): boolean {
   return snapshot.openBalances.some((balance) => balance.amountMinor > 0);
 }

@@ -91,3 +91,22 @@ describe("policy schema", () => {
     ]);
   });
 });
+
+describe("snapshotOf", () => {
+  it("keeps invoices with a balance, totals per currency in code order, anchors on the oldest due date", async () => {
+    const { snapshotOf } = await import("../src/ladder");
+    expect(
+      snapshotOf([
+        { currency: "USD", balanceMinor: 500, dueDate: "2026-03-01" },
+        { currency: "EUR", balanceMinor: 100, dueDate: "2026-02-10" },
+        { currency: "EUR", balanceMinor: 250, dueDate: "2026-02-20" },
+        { currency: "GBP", balanceMinor: 0, dueDate: "2026-01-01" },
+      ]),
+    ).toEqual({
+      openBalances: [money(350, "EUR"), money(500, "USD")],
+      oldestDueDate: "2026-02-10",
+      openInvoiceCount: 3,
+    });
+    expect(snapshotOf([])).toEqual({ openBalances: [], oldestDueDate: null, openInvoiceCount: 0 });
+  });
+});

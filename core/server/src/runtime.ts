@@ -71,13 +71,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
   }
   const store = await openStore({ dataDir, ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}), keyring, logger });
-  let connection: Connection;
-  try {
-    connection = await Connection.connect(await temporalConnectionOptions(env, options.temporalAddress));
-  } catch (error) {
-    await store.close();
-    throw new RelanceError("provider_unavailable", `cannot reach Temporal at ${options.temporalAddress}`, { cause: error });
-  }
+  // Lazy: commands that never touch Temporal (tenant create) work without it; the first call connects.
+  const connection = Connection.lazy(await temporalConnectionOptions(env, options.temporalAddress));
   const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   const taskQueue = env.TEMPORAL_TASK_QUEUE;
   const registry = createPluginRegistry();

@@ -6,20 +6,21 @@
  *   3. on a retry whose earlier attempt may have reached the provider, ask the provider (`findSent`)
  *      instead of sending again; a provider that cannot be asked parks the message for a human.
  */
-import { calendarDateOf, hasBalance, isRelanceError, money, type OutboundMessage, RelanceError } from "@relance/core";
+import { calendarDateOf, hasBalance, isRelanceError, money, type OutboundMessage, RelanceError, snapshotOf } from "@relance/core";
 import { heartbeat } from "@temporalio/activity";
 import { composeMessage } from "./compose-message";
 import { toActivityFailure } from "./failures";
-import type { ActivityDependencies } from "./ports";
+import type { ActivityDependencies, OpenInvoiceRecord, TenantRecord } from "./ports";
 import type { CollectionActivities, ExecuteStepInput, ExecuteStepResult } from "./types";
 
 type MessagePayload = Omit<OutboundMessage, "id">;
 
 export function createActivities(deps: ActivityDependencies): CollectionActivities {
   const { store, logger } = deps;
+  const tenants = cachedTenants(store.getTenant.bind(store), () => deps.clock.now().getTime());
 
   async function executeStep(input: ExecuteStepInput): Promise<ExecuteStepResult> {
-    heartbeat();
+    // Heartbeats only once the step runs long: most steps finish well before, at no cost to the server.
     const beating = setInterval(() => heartbeat(), 2_000);
     try {
       return await executeStepOnce(input);
@@ -30,7 +31,9 @@ export function createActivities(deps: ActivityDependencies): CollectionActiviti
 
   async function executeStepOnce(input: ExecuteStepInput): Promise<ExecuteStepResult> {
     const { tenantId, debtorId, step } = input;
-    const snapshot = await store.getCaseSnapshot(tenantId, debtorId);
+    // Read right before sending: a payment may have landed a minute ago.
+    const invoices = await store.getOpenInvoices(tenantId, debtorId);
+    const snapshot = snapshotOf(invoices);
     for (const skipped of input.skippedStepIds) {
       await store.appendCommunication(tenantId, {
         debtorId,
@@ -52,7 +55,7 @@ export function createActivities(deps: ActivityDependencies): CollectionActiviti
     }
 
     const resolved = await deps.channels(tenantId, "email");
-    const payload = await buildPayload(input);
+    const payload = await buildPayload(input, invoices);
     const row = await store.reserveOutbox(tenantId, {
       idempotencyKey: input.idempotencyKey,
       debtorId,
@@ -135,13 +138,9 @@ export function createActivities(deps: ActivityDependencies): CollectionActiviti
     });
   }
 
-  async function buildPayload(input: ExecuteStepInput): Promise<MessagePayload> {
+  async function buildPayload(input: ExecuteStepInput, invoices: readonly OpenInvoiceRecord[]): Promise<MessagePayload> {
     const { tenantId, debtorId, step } = input;
-    const [tenant, debtor, invoices] = await Promise.all([
-      store.getTenant(tenantId),
-      store.getDebtor(tenantId, debtorId),
-      store.getOpenInvoices(tenantId, debtorId),
-    ]);
+    const [tenant, debtor] = await Promise.all([tenants.get(tenantId), store.getDebtor(tenantId, debtorId)]);
     if (!tenant || !debtor) throw toActivityFailure(new RelanceError("not_found", `debtor ${debtorId} of tenant ${tenantId}`));
     const language = debtor.language ?? tenant.defaultLanguage;
     const template =
@@ -208,6 +207,20 @@ export function createActivities(deps: ActivityDependencies): CollectionActiviti
         heartbeat({ offset, signalled });
       });
       return { signalled, nextOffset: ids.length < limit ? null : offset + ids.length };
+    },
+  };
+}
+
+/** Tenants change rarely and every step reads one: keep each for a minute. */
+function cachedTenants(load: (tenantId: string) => Promise<TenantRecord | undefined>, now: () => number) {
+  const cache = new Map<string, { tenant: TenantRecord | undefined; at: number }>();
+  return {
+    async get(tenantId: string): Promise<TenantRecord | undefined> {
+      const hit = cache.get(tenantId);
+      if (hit && now() - hit.at < 60_000) return hit.tenant;
+      const tenant = await load(tenantId);
+      cache.set(tenantId, { tenant, at: now() });
+      return tenant;
     },
   };
 }

@@ -86,6 +86,7 @@ export async function debtorCollection(input: DebtorCollectionInput): Promise<vo
     (_request) => {
       paused = true;
       changes++;
+      upsertSearchAttributes([{ key: stageSearchAttribute, value: "paused" }]);
       return view();
     },
     { validator: (_request) => assertOpen(plan) },
@@ -95,12 +96,18 @@ export async function debtorCollection(input: DebtorCollectionInput): Promise<vo
     () => {
       paused = false;
       changes++;
+      upsertSearchAttributes([{ key: stageSearchAttribute, value: "active" }]);
       return view();
     },
     { validator: () => assertOpen(plan) },
   );
 
   for (;;) {
+    // Checked on every turn, so a case woken by many signals (and never stepping) also starts afresh.
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof debtorCollection>({ ...input, snapshot, carried: { ...carried, level, lastStepId, paused } });
+    }
     plan = planNext(policy, snapshot, level, Date.now(), scale);
     if (plan.kind === "closed") break;
     const seen = changes;
@@ -123,16 +130,6 @@ export async function debtorCollection(input: DebtorCollectionInput): Promise<vo
     if (result.outcome !== "not_sent_zero_balance") {
       level = plan.stepIndex;
       lastStepId = plan.step.id;
-      upsertSearchAttributes([{ key: stageSearchAttribute, value: plan.step.id }]);
-    }
-
-    if (workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof debtorCollection>({
-        ...input,
-        snapshot,
-        carried: { ...carried, level, lastStepId, paused },
-      });
     }
   }
 

@@ -25,29 +25,34 @@ export async function importFile(
     if (!tenant) throw notFound(`tenant "${options.tenant}"`);
     const started = Date.now();
     let last = 0;
-    const result = await runtime.importer.importLedgerFile(
-      {
-        tenantId: tenant.id,
-        connectionName: options.connection,
-        fileName: basename(file),
-        body: createReadStream(file, { highWaterMark: 1 << 20 }),
-        options: {
-          ...(options.encoding ? { encoding: options.encoding } : {}),
-          ...(options.delimiter ? { delimiter: options.delimiter === "tab" ? "\t" : (options.delimiter as "," | ";") } : {}),
-          ...(options.dateFormat ? { dateFormat: options.dateFormat } : {}),
-          ...(options.mapping ? { mapping: JSON.parse(options.mapping) as Record<string, never> } : {}),
+    let progressShown = false;
+    const result = await runtime.importer
+      .importLedgerFile(
+        {
+          tenantId: tenant.id,
+          connectionName: options.connection,
+          fileName: basename(file),
+          body: createReadStream(file, { highWaterMark: 1 << 20 }),
+          options: {
+            ...(options.encoding ? { encoding: options.encoding } : {}),
+            ...(options.delimiter ? { delimiter: options.delimiter === "tab" ? "\t" : (options.delimiter as "," | ";") } : {}),
+            ...(options.dateFormat ? { dateFormat: options.dateFormat } : {}),
+            ...(options.mapping ? { mapping: JSON.parse(options.mapping) as Record<string, never> } : {}),
+          },
         },
-      },
-      (rows) => {
-        if (Date.now() - last > 500) {
-          last = Date.now();
-          process.stderr.write(
-            `\r  ${rows.toLocaleString("en")} rows read (${Math.round((Date.now() - started) / 100) / 10} s, file ${(size / 1e6).toFixed(1)} MB)`,
-          );
-        }
-      },
-    );
-    process.stderr.write("\n");
+        (rows) => {
+          if (Date.now() - last > 500) {
+            last = Date.now();
+            progressShown = true;
+            process.stderr.write(
+              `\r  ${rows.toLocaleString("en")} rows read (${Math.round((Date.now() - started) / 100) / 10} s, file ${(size / 1e6).toFixed(1)} MB)`,
+            );
+          }
+        },
+      )
+      .finally(() => {
+        if (progressShown) process.stderr.write("\n");
+      });
     const counts = (c: { created: number; updated: number; unchanged: number }) =>
       `${c.created} new, ${c.updated} updated, ${c.unchanged} unchanged`;
     console.log(`Imported ${result.fileName}: ${result.rows} rows in ${((Date.now() - started) / 1000).toFixed(1)} s`);
