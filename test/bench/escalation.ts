@@ -7,7 +7,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { createRelanceWorker } from "@relance/workflows";
 import { Worker } from "@temporalio/worker";
 import { ledgerCsv } from "../support/ledger";
 import { type System, startSystem } from "../support/system";
