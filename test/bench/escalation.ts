@@ -4,6 +4,7 @@
  * baseline, ours…) on the same server. Also counts history events per escalation step.
  *
  *   node --import tsx test/bench/escalation.ts [debtors=1000] [rounds=2]
+ *   BENCH_ENGINE=postgres (with RELANCE_TEST_DATABASE_URL) runs the store on PostgreSQL instead of PGlite.
  */
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
@@ -100,7 +101,8 @@ async function eventsPerStep(system: System, workflowId: string): Promise<{ tota
 }
 
 const temporal = await startTemporal();
-const system = await startSystem({ engine: "pglite", dayMs: DAY_MS, channel: "outbox", temporal });
+const engine = process.env.BENCH_ENGINE === "postgres" ? "postgres" : "pglite";
+const system = await startSystem({ engine, dayMs: DAY_MS, channel: "outbox", temporal });
 const pairs: { baseline: number; ours: number }[] = [];
 let sample = "";
 try {
@@ -116,7 +118,7 @@ try {
   const ratios = pairs.map((pair) => pair.baseline / pair.ours).sort((a, b) => a - b);
   const median = ratios[Math.floor(ratios.length / 2)] ?? Number.NaN;
   const events = await eventsPerStep(system, sample);
-  console.log(`\n${debtors} debtors × 3 steps, ${rounds} rounds`);
+  console.log(`\n${debtors} debtors × 3 steps, ${rounds} rounds, store on ${engine}`);
   console.log(`escalation throughput, relance / bare workflow: median ${median.toFixed(2)} (goal ≥ 0.8)`);
   console.log(
     `history events per escalation step: ${events.perStep.join(", ")} (goal ≤ 12); whole history ${events.total} events`,
