@@ -1,12 +1,11 @@
 /** File naming and atomic writes for the outbox folder. */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readdir, rename, unlink } from "node:fs/promises";
+import { link, mkdir, open, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 
 const KEEP = /[A-Za-z0-9._-]/;
-/** Leaves room for the timestamp prefix within the usual 255-byte file name limit. */
+/** Leaves room for the suffix and temporary-file decorations within the usual 255-byte name limit. */
 const MAX_KEY_PART = 200;
-const SENT_FILE = /^(\d{8}T\d{9}Z)-(.+)\.eml$/;
 
 /**
  * The idempotency key as a portable file-name part. Injective: kept characters stay, every other
@@ -25,49 +24,45 @@ export function keyPart(idempotencyKey: string): string {
   return `${escaped.slice(0, MAX_KEY_PART - hash.length - 1)}~${hash}`;
 }
 
-/** "20261122T105100123Z": sortable, no characters file systems reject. */
-export function fileTimestamp(date: Date): string {
-  return date.toISOString().replace(/[-:.]/g, "");
+/** The file of a key's message: derived from the key alone, so finding it is one `stat`, not a scan. */
+export function sentFileName(idempotencyKey: string): string {
+  return `${keyPart(idempotencyKey)}.eml`;
 }
 
-export function sentFileName(date: Date, idempotencyKey: string): string {
-  return `${fileTimestamp(date)}-${keyPart(idempotencyKey)}.eml`;
-}
-
-/** The file already written for this key, if any. Temporary files (dot-prefixed) never match. */
+/** The file already written for this key, if any. */
 export async function findSentFile(directory: string, idempotencyKey: string): Promise<string | undefined> {
-  const wanted = keyPart(idempotencyKey);
-  let names: string[];
+  const name = sentFileName(idempotencyKey);
   try {
-    names = await readdir(directory);
+    await stat(join(directory, name));
+    return name;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
-  return names.filter((name) => SENT_FILE.exec(name)?.[2] === wanted).sort()[0];
 }
 
 /**
- * Writes `content` under `name` so that readers see either no file or the whole file: the bytes go
- * to a hidden temporary file in the same folder, are flushed to disk, then renamed into place.
+ * Writes `content` under `name` so that readers see either no file or the whole file, and never
+ * replaces an existing one: the bytes go to a hidden temporary file in the same folder, are flushed,
+ * then hard-linked into place (which fails if the name exists). Returns false when it already existed.
  */
-export async function writeAtomically(directory: string, name: string, content: string): Promise<void> {
+export async function writeAtomically(directory: string, name: string, content: string): Promise<boolean> {
   await mkdir(directory, { recursive: true });
   const temporary = join(directory, `.${name}.${randomBytes(6).toString("hex")}.tmp`);
   const handle = await open(temporary, "wx");
   try {
     await handle.writeFile(content, "utf8");
     await handle.sync();
-  } catch (error) {
+  } finally {
     await handle.close();
-    await unlink(temporary).catch(() => undefined);
-    throw error;
   }
-  await handle.close();
   try {
-    await rename(temporary, join(directory, name));
+    await link(temporary, join(directory, name));
+    return true;
   } catch (error) {
-    await unlink(temporary).catch(() => undefined);
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw error;
+  } finally {
+    await unlink(temporary).catch(() => undefined);
   }
 }

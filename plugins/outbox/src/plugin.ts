@@ -76,12 +76,9 @@ function createOutbox(config: OutboxConfig, clock: Clock): ChannelPlugin {
     channel: "email",
     findSent,
     async send(message, options) {
-      const existing = await findSent(message, options);
-      if (existing) return existing;
-      const now = clock.now();
-      const content = render(message, options, now);
-      const name = sentFileName(now, options.idempotencyKey);
-      await writeAtomically(config.directory, name, content);
+      const name = sentFileName(options.idempotencyKey);
+      // A second send under the same key keeps the first file (the link refuses to replace it).
+      await writeAtomically(config.directory, name, render(message, options, clock.now()));
       return { externalId: name, status: "delivered" };
     },
   };

@@ -59,7 +59,7 @@ describe("outbox send", () => {
     const result = await plugin.send(message, { idempotencyKey: "debtor:tenant-1:conn-1:C42:step-2" });
 
     expect(result.status).toBe("delivered");
-    expect(result.externalId).toBe("20261122T105107123Z-debtor~3Atenant-1~3Aconn-1~3AC42~3Astep-2.eml");
+    expect(result.externalId).toBe("debtor~3Atenant-1~3Aconn-1~3AC42~3Astep-2.eml");
     expect(await emlFiles()).toEqual([result.externalId]);
 
     const raw = await readFile(join(directory, result.externalId));
