@@ -1,3 +1,5 @@
+export * from "./collection/policy";
+export * from "./collection/policy-schema";
 export * from "./dates";
 export * from "./domain";
 export * from "./errors";

@@ -5,13 +5,11 @@
 import { type CalendarDate, daysBetween } from "./dates";
 import type { Money } from "./money";
 
-export type StepAction = "email";
-
 export interface LadderStep {
   readonly id: string;
   /** Days from the due date of the debtor's oldest unpaid invoice; negative = before it is due. */
   readonly offsetDays: number;
-  readonly action: StepAction;
+  readonly action: "email";
   readonly template: string;
 }
 

@@ -1,4 +1,5 @@
 /** The part of the core that Temporal workflow code may import: types and pure functions only. */
+export * from "./collection/policy";
 export * from "./dates";
 export * from "./ladder";
 export type { CurrencyCode, Money } from "./money";
