@@ -47,6 +47,15 @@ export const envSchema = z.object({
     .positive()
     .optional()
     .describe("Time scale for demos and tests: one policy day lasts this many seconds. Unset: real days."),
+  RELANCE_CASE_HISTORY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(10_000)
+    .default(1000)
+    .describe(
+      "A debtor's case continues as new once its Temporal history holds this many events (or sooner, when the server suggests it).",
+    ),
   RELANCE_POLICY: z
     .string()
     .default("email-3-steps")

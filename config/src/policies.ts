@@ -1,11 +1,11 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type LadderPolicy, ladderPolicySchema, RelanceError } from "@relance/core";
+import { type CollectionPolicy, collectionPolicySchema, formatIssuePath, RelanceError } from "@relance/core";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { policiesDir } from "./paths";
 
 /** Validates a policy document; errors name the exact path ("steps[2].offsetDays: …"). */
-export function parsePolicy(text: string, fileName: string): LadderPolicy {
+export function parsePolicy(text: string, fileName: string): CollectionPolicy {
   let document: unknown;
   try {
     document = parseYaml(text);
@@ -15,9 +15,9 @@ export function parsePolicy(text: string, fileName: string): LadderPolicy {
       issues: [{ ...(line === undefined ? {} : { line }), message: error instanceof Error ? error.message : String(error) }],
     });
   }
-  const parsed = ladderPolicySchema.safeParse(document);
+  const parsed = collectionPolicySchema.safeParse(document);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+  const issues = parsed.error.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message }));
   throw new RelanceError(
     "validation_failed",
     `${fileName}: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ")}`,
@@ -25,15 +25,10 @@ export function parsePolicy(text: string, fileName: string): LadderPolicy {
   );
 }
 
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (text, part) => (typeof part === "number" ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
-    "",
-  );
-}
+export const formatPath = formatIssuePath;
 
-export async function loadPolicies(directory = policiesDir): Promise<Map<string, LadderPolicy>> {
-  const policies = new Map<string, LadderPolicy>();
+export async function loadPolicies(directory = policiesDir): Promise<Map<string, CollectionPolicy>> {
+  const policies = new Map<string, CollectionPolicy>();
   for (const file of (await readdir(directory)).filter((name) => /\.ya?ml$/.test(name)).sort()) {
     const policy = parsePolicy(await readFile(join(directory, file), "utf8"), file);
     if (policies.has(policy.key))
@@ -41,4 +36,19 @@ export async function loadPolicies(directory = policiesDir): Promise<Map<string,
     policies.set(policy.key, policy);
   }
   return policies;
+}
+
+/**
+ * The policy a debtor's case starts on: a variant of `baseKey` whose `appliesTo` matches the debtor
+ * (first by key order), else the base policy itself.
+ */
+export function choosePolicy(
+  policies: Iterable<CollectionPolicy>,
+  base: CollectionPolicy,
+  matchesDebtor: (policy: CollectionPolicy) => boolean,
+): CollectionPolicy {
+  const variants = [...policies]
+    .filter((policy) => policy.variantOf === base.key)
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return variants.find(matchesDebtor) ?? base;
 }

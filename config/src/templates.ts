@@ -1,5 +1,5 @@
 import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { RelanceError } from "@relance/core";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -19,7 +19,12 @@ export async function loadTemplates(directory = templatesDir): Promise<TemplateC
   const catalog = new Map<string, Map<string, MessageTemplate>>();
   for (const language of (await readdir(directory, { withFileTypes: true })).filter((entry) => entry.isDirectory())) {
     const templates = new Map<string, MessageTemplate>();
-    for (const file of (await readdir(join(directory, language.name))).filter((name) => name.endsWith(".yaml"))) {
+    // Keys may have folders ("fr-b2b/formal-notice" is fr/fr-b2b/formal-notice.yaml).
+    const files = (await readdir(join(directory, language.name), { recursive: true }))
+      .map((name) => name.split(sep).join("/"))
+      .filter((name) => name.endsWith(".yaml"))
+      .sort();
+    for (const file of files) {
       const parsed = messageTemplateSchema.safeParse(parseYaml(await readFile(join(directory, language.name, file), "utf8")));
       if (!parsed.success) {
         throw new RelanceError(

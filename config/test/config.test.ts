@@ -2,20 +2,40 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { describeEnv, loadEnv } from "../src/env";
-import { loadPolicies, parsePolicy } from "../src/policies";
+import { choosePolicy, loadPolicies, parsePolicy } from "../src/policies";
 import { loadTemplates } from "../src/templates";
 
-describe("shipped policies and templates", () => {
-  it("every step of every policy has a template in English and French", async () => {
+describe("shipped policies and templates, as the runtime loads them", () => {
+  it("every template a policy names is loaded, in each of its languages (folders included)", async () => {
     const [policies, templates] = await Promise.all([loadPolicies(), loadTemplates()]);
-    expect(policies.size).toBeGreaterThan(0);
+    expect([...policies.keys()].sort()).toEqual(["consumer", "email-3-steps", "fr-b2b", "fr-b2b-gentle", "uk-b2b"]);
     for (const policy of policies.values()) {
-      for (const step of policy.steps) {
-        for (const language of ["en", "fr"]) {
-          expect(templates.get(language)?.get(step.template), `${language}/${step.template}`).toBeDefined();
+      const names = [
+        ...policy.steps.flatMap((step) => (step.template ? [step.template] : [])),
+        policy.notices.disputeOutcome,
+        policy.notices.brokenPromise,
+        policy.paymentPlans.reminderTemplate,
+      ];
+      for (const name of names) {
+        for (const language of policy.languages) {
+          expect(templates.get(language)?.get(name), `${policy.key}: ${language}/${name}`).toBeDefined();
         }
       }
     }
+    expect(templates.get("fr")?.get("fr-b2b/formal-notice")?.text).toContain("40");
+  });
+
+  it("a VIP or new debtor gets the gentle variant, others the base policy", async () => {
+    const policies = await loadPolicies();
+    const base = policies.get("fr-b2b");
+    if (!base) throw new Error("fr-b2b is not shipped");
+    const forSegments = (segments: string[]) =>
+      choosePolicy(policies.values(), base, (policy) => policy.appliesTo?.segmentsAny?.some((s) => segments.includes(s)) ?? false)
+        .key;
+    expect(forSegments(["vip"])).toBe("fr-b2b-gentle");
+    expect(forSegments(["new"])).toBe("fr-b2b-gentle");
+    expect(forSegments(["repeat_late"])).toBe("fr-b2b");
+    expect(forSegments([])).toBe("fr-b2b");
   });
 });
 

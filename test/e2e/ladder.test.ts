@@ -100,7 +100,7 @@ describe.each(engines())("CSV ledger to reminders on %s", (engine: Engine) => {
       body: JSON.stringify({ reason: "customer called" }),
     });
     expect(paused.status).toBe(200);
-    expect(await readJson(paused)).toMatchObject({ state: "open", stage: "paused", paused: true, nextStep: null });
+    expect(await readJson(paused)).toMatchObject({ state: "open", stage: "paused", paused: true, nextAction: null });
     // D's first reminder falls due six days (12 s) after its pre-due step; wait past it.
     await new Promise((wait) => setTimeout(wait, 8 * DAY_MS));
     expect(subjectsTo(system, "d@debtors.example")).toEqual(["pre-due"]);

@@ -1,10 +1,26 @@
 export { createActivities } from "./activities";
+export { toCaseInvoice } from "./activities/case-invoice";
 export { composeMessage, type MessageTemplate } from "./activities/compose-message";
 export type * from "./activities/ports";
+export { isInWindow, nextWindowOpening } from "./activities/send-window";
 export type * from "./activities/types";
-export { type CaseLookup, createCaseStarter, describeCase, setCasePaused } from "./case-client";
+export {
+  type CaseCommand,
+  type CaseLookup,
+  type CommandResult,
+  caseDebtorOf,
+  commandCase,
+  createCaseStarter,
+  describeCase,
+} from "./case-client";
 export { debtorWorkflowId, importWorkflowId } from "./ids";
-export { searchAttributeFlags, searchAttributes, stageSearchAttribute, tenantSearchAttribute } from "./search-attributes";
+export {
+  overdueBandSearchAttribute,
+  searchAttributeFlags,
+  searchAttributes,
+  stageSearchAttribute,
+  tenantSearchAttribute,
+} from "./search-attributes";
 export { createRelanceWorker, workflowsPath } from "./worker";
 export type { LedgerSyncInput } from "./workflows/ledger-sync";
 export * from "./workflows/messages";

@@ -12,10 +12,18 @@ export function isCalendarDate(text: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
+// Planning converts the same few dates over and over: remember them (bounded; pure either way).
+const epochDays = new Map<string, number>();
+
 /** Days since 1970-01-01 for a calendar date. */
 export function toEpochDay(date: CalendarDate): number {
+  const known = epochDays.get(date);
+  if (known !== undefined) return known;
   if (!isCalendarDate(date)) throw new RangeError(`"${date}" is not a calendar date (YYYY-MM-DD)`);
-  return Date.parse(`${date}T00:00:00Z`) / DAY_MS;
+  const day = Date.parse(`${date}T00:00:00Z`) / DAY_MS;
+  if (epochDays.size >= 4096) epochDays.clear();
+  epochDays.set(date, day);
+  return day;
 }
 
 export function fromEpochDay(day: number): CalendarDate {

@@ -1,3 +1,7 @@
+export * from "./collection/case-events";
+export * from "./collection/case-rules";
+export * from "./collection/case-state";
+export * from "./collection/planner";
 export * from "./collection/policy";
 export * from "./collection/policy-schema";
 export * from "./dates";

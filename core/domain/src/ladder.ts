@@ -2,7 +2,7 @@
  * The escalation ladder and its pure planner. No I/O, no clock reads, no zod: workflow code imports
  * this (through "@relance/core/workflow") and must stay deterministic.
  */
-import { type CalendarDate, daysBetween } from "./dates";
+import { addDays, type CalendarDate, calendarDateOf, daysBetween } from "./dates";
 import type { Money } from "./money";
 
 export interface LadderStep {
@@ -47,6 +47,12 @@ export function realTimeScale(originDate: CalendarDate, sendHourUtc = 9): TimeSc
 
 export function instantOf(date: CalendarDate, offsetDays: number, scale: TimeScale): number {
   return scale.originEpochMs + (daysBetween(scale.originDate, date) + offsetDays) * scale.dayMs;
+}
+
+/** The policy calendar's date at an instant: real days in production, compressed days in demos and tests. */
+export function todayOf(scale: TimeScale, nowMs: number): CalendarDate {
+  if (scale.dayMs === REAL_DAY_MS) return calendarDateOf(nowMs);
+  return addDays(scale.originDate, Math.floor((nowMs - scale.originEpochMs) / scale.dayMs));
 }
 
 export type Plan =

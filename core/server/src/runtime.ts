@@ -4,18 +4,22 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { type Env, loadPolicies, loadTemplates } from "@relance/config";
-import type { ChannelEvent, LadderPolicy, WebhookHandler } from "@relance/core";
-import { REAL_DAY_MS, RelanceError } from "@relance/core";
+import { choosePolicy, type Env, loadPolicies, loadTemplates } from "@relance/config";
+import type { ChannelEvent, CollectionPolicy, WebhookHandler } from "@relance/core";
+import { chaseOf, initialCaseState, matches, REAL_DAY_MS, RelanceError } from "@relance/core";
 import { loadKeyring, openStore, type Store } from "@relance/store";
 import {
   type ActivityDependencies,
+  type AgencyResolver,
   type ChannelResolver,
+  caseDebtorOf,
+  commandCase,
   createCaseStarter,
   debtorWorkflowId,
   describeCase,
+  type PolicyChooser,
+  type ResolvedAgency,
   type ResolvedChannel,
-  setCasePaused,
 } from "@relance/workflows";
 import { Client, Connection } from "@temporalio/client";
 import type { ApiServices } from "./api/services";
@@ -43,7 +47,7 @@ export interface Runtime {
   readonly connection: Connection;
   readonly taskQueue: string;
   readonly dayMs: number;
-  readonly policies: ReadonlyMap<string, LadderPolicy>;
+  readonly policies: ReadonlyMap<string, CollectionPolicy>;
   readonly importer: Importer;
   readonly activityDependencies: ActivityDependencies;
   readonly apiServices: ApiServices;
@@ -108,13 +112,44 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     { channel: resolved.pluginId },
     sendgrid ? "emails go through SendGrid" : `emails go to the local outbox ${join(dataDir, "outbox")}`,
   );
-  const channels: ChannelResolver = async () => resolved;
+  // Letters go to the local sandbox until a postal provider is configured.
+  const letters: ResolvedChannel = {
+    pluginId: "outbox",
+    channel: await registry.create("outbox", "channel", {
+      config: { directory: join(dataDir, "outbox", "letters"), channel: "letter" },
+      secrets: {},
+      logger: pluginLogger,
+    }),
+  };
+  const channels: ChannelResolver = async (_tenantId, channel) => (channel === "letter" ? letters : resolved);
+  const agency: ResolvedAgency = {
+    pluginId: "agency-outbox",
+    agency: await registry.create("agency-outbox", "agency", {
+      config: { directory: join(dataDir, "agency") },
+      secrets: {},
+      logger: pluginLogger,
+    }),
+  };
+  const agencies: AgencyResolver = async () => agency;
   const channelWebhooks = new Map<string, WebhookHandler<ChannelEvent>>();
   if (resolved.channel.webhooks) channelWebhooks.set(resolved.pluginId, resolved.channel.webhooks);
 
-  const policyFor = async (tenantId: string): Promise<LadderPolicy> =>
-    (await store.getPolicy(tenantId, defaultPolicy.key))?.policy ?? defaultPolicy;
-  const cases = createCaseStarter({ client, taskQueue, dayMs: options.dayMs, policyFor });
+  // The tenant's latest version of the default policy, or a variant of it that applies to the debtor.
+  const policyFor: PolicyChooser = async (tenantId, debtor, invoices) => {
+    const stored = await store.listPolicies(tenantId);
+    const byKey = new Map(stored.map((entry) => [entry.key, entry.policy]));
+    const base = byKey.get(defaultPolicy.key) ?? defaultPolicy;
+    const state = initialCaseState(invoices, caseDebtorOf(debtor));
+    const balances = chaseOf(state, base)?.balances ?? [];
+    return choosePolicy(byKey.values(), base, (policy) => matches(policy.appliesTo, state, balances));
+  };
+  const cases = createCaseStarter({
+    client,
+    taskQueue,
+    dayMs: options.dayMs,
+    historyLimit: env.RELANCE_CASE_HISTORY_LIMIT,
+    policyFor,
+  });
   const importer = createImporter({
     store,
     temporal: { client, taskQueue },
@@ -126,22 +161,23 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     store: collectionStore(store),
     channels,
     templates: (language, name) => templates.get(language)?.get(name),
+    agencies,
     cases,
     logger: logger.child({ component: "activity" }),
     clock: { now: () => new Date() },
-    policyFor,
   };
 
   const apiServices: ApiServices = {
     store,
     importer,
+    policies,
     cases: {
       async describe(tenantId, debtor) {
         const workflowId = debtorWorkflowId(tenantId, debtor.connectionId, debtor.externalId);
         return { ...(await describeCase(client, workflowId)), workflowId };
       },
-      setPaused: (tenantId, debtor, paused, reason) =>
-        setCasePaused(client, debtorWorkflowId(tenantId, debtor.connectionId, debtor.externalId), paused, reason),
+      command: (tenantId, debtor, command) =>
+        commandCase(client, debtorWorkflowId(tenantId, debtor.connectionId, debtor.externalId), command),
     },
     temporalReady: async () => {
       await connection.healthService.check({});

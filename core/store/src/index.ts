@@ -2,11 +2,17 @@ export { Repositories } from "./repositories";
 export * from "./repositories/api-keys";
 export * from "./repositories/communications";
 export * from "./repositories/connections";
+export * from "./repositories/debtor-settings";
+export * from "./repositories/disputes";
 export * from "./repositories/imports";
 export * from "./repositories/ledger";
+export * from "./repositories/ledger-actions";
 export * from "./repositories/ledger-reads";
 export * from "./repositories/outbox";
+export * from "./repositories/payment-plans";
 export * from "./repositories/policies";
+export * from "./repositories/promises";
+export * from "./repositories/tasks";
 export * from "./repositories/tenants";
 export * from "./repositories/webhook-inbox";
 export type {
@@ -15,8 +21,21 @@ export type {
   ConnectionStatus,
   Database,
   Db,
+  DisputeOutcome,
+  DisputeReason,
+  DisputeStatus,
   ImportStatus,
+  InstalmentStatus,
+  LedgerActionKind,
+  LedgerActionStatus,
+  Mediator,
   OutboxStatus,
+  PlanStatus,
+  PromiseSource,
+  PromiseStatus,
+  TaskKind,
+  TaskOutcome,
+  TaskStatus,
 } from "./schema";
 export {
   DEV_KEY_FILE,

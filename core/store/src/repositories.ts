@@ -2,18 +2,24 @@
  * The repository functions bound to one database handle (the store's pool, or a transaction) and the
  * keyring. Every tenant-owned read and write takes the tenant id and filters by it.
  */
-import type { CaseSnapshot, InvoiceStatus } from "@relance/core";
+import type { CaseSnapshot, DebtorOverrides, InvoiceStatus } from "@relance/core";
 import * as apiKeys from "./repositories/api-keys";
 import * as communications from "./repositories/communications";
 import * as connections from "./repositories/connections";
+import * as debtorSettings from "./repositories/debtor-settings";
+import * as disputes from "./repositories/disputes";
 import * as imports from "./repositories/imports";
 import * as ledger from "./repositories/ledger";
+import * as ledgerActions from "./repositories/ledger-actions";
 import * as reads from "./repositories/ledger-reads";
 import * as outbox from "./repositories/outbox";
+import * as plans from "./repositories/payment-plans";
 import * as policies from "./repositories/policies";
+import * as promises from "./repositories/promises";
+import * as tasks from "./repositories/tasks";
 import * as tenants from "./repositories/tenants";
 import * as webhooks from "./repositories/webhook-inbox";
-import type { CommunicationKind, ConnectionKind, ConnectionStatus, Db } from "./schema";
+import type { CommunicationKind, ConnectionKind, ConnectionStatus, Db, InstalmentStatus } from "./schema";
 import type { Keyring } from "./secret-box";
 import type { Page } from "./support";
 
@@ -101,6 +107,129 @@ export class Repositories {
   }
   getOpenInvoices(tenantId: string, debtorId: string): Promise<reads.InvoiceRecord[]> {
     return reads.getOpenInvoices(this.db, tenantId, debtorId);
+  }
+  getDebtorOverrides(tenantId: string, debtorId: string): Promise<DebtorOverrides | undefined> {
+    return debtorSettings.getDebtorOverrides(this.db, tenantId, debtorId);
+  }
+  setDebtorOverrides(tenantId: string, debtorId: string, overrides: DebtorOverrides): Promise<boolean> {
+    return debtorSettings.setDebtorOverrides(this.db, tenantId, debtorId, overrides);
+  }
+  setDebtorTags(tenantId: string, debtorId: string, tags: readonly string[]): Promise<boolean> {
+    return debtorSettings.setDebtorTags(this.db, tenantId, debtorId, tags);
+  }
+
+  // Disputes ------------------------------------------------------------------------------------------
+  openDispute(tenantId: string, input: disputes.OpenDisputeInput): Promise<disputes.Dispute> {
+    return disputes.openDispute(this.db, tenantId, input);
+  }
+  getDispute(tenantId: string, disputeId: string): Promise<disputes.Dispute | undefined> {
+    return disputes.getDispute(this.db, tenantId, disputeId);
+  }
+  listDisputes(tenantId: string, filter?: disputes.DisputeFilter): Promise<disputes.Dispute[]> {
+    return disputes.listDisputes(this.db, tenantId, filter);
+  }
+  assignMediator(tenantId: string, disputeId: string, input: disputes.AssignMediatorInput): Promise<disputes.Dispute> {
+    return disputes.assignMediator(this.db, tenantId, disputeId, input);
+  }
+  resolveDispute(
+    tenantId: string,
+    disputeId: string,
+    resolution: disputes.DisputeResolution,
+    options?: { resolvedAt?: Date },
+  ): Promise<disputes.Dispute> {
+    return disputes.resolveDispute(this.db, tenantId, disputeId, resolution, options);
+  }
+  /** Invoice id → disputed minor units over the debtor's open disputes: re-check right before sending. */
+  openDisputedAmounts(tenantId: string, debtorId: string): Promise<Record<string, number>> {
+    return disputes.openDisputedAmounts(this.db, tenantId, debtorId);
+  }
+
+  // Promises to pay -----------------------------------------------------------------------------------
+  createPromise(tenantId: string, input: promises.CreatePromiseInput): Promise<promises.PromiseToPay> {
+    return promises.createPromise(this.db, tenantId, input);
+  }
+  getPromise(tenantId: string, promiseId: string): Promise<promises.PromiseToPay | undefined> {
+    return promises.getPromise(this.db, tenantId, promiseId);
+  }
+  getOpenPromise(tenantId: string, debtorId: string): Promise<promises.PromiseToPay | undefined> {
+    return promises.getOpenPromise(this.db, tenantId, debtorId);
+  }
+  settlePromise(
+    tenantId: string,
+    promiseId: string,
+    status: promises.PromiseSettlement,
+    options?: { settledAt?: Date },
+  ): Promise<promises.PromiseToPay> {
+    return promises.settlePromise(this.db, tenantId, promiseId, status, options);
+  }
+  listPromises(tenantId: string, filter?: promises.PromiseFilter): Promise<promises.PromiseToPay[]> {
+    return promises.listPromises(this.db, tenantId, filter);
+  }
+  promiseCounts(tenantId: string, debtorId: string): Promise<promises.PromiseCounts> {
+    return promises.promiseCounts(this.db, tenantId, debtorId);
+  }
+
+  // Payment plans -------------------------------------------------------------------------------------
+  createPlan(tenantId: string, input: plans.CreatePlanInput, rules: plans.PlanRules): Promise<plans.PaymentPlan> {
+    return plans.createPlan(this.db, tenantId, input, rules);
+  }
+  getPlan(tenantId: string, planId: string): Promise<plans.PaymentPlan | undefined> {
+    return plans.getPlan(this.db, tenantId, planId);
+  }
+  getActivePlan(tenantId: string, debtorId: string): Promise<plans.PaymentPlan | undefined> {
+    return plans.getActivePlan(this.db, tenantId, debtorId);
+  }
+  markInstalment(
+    tenantId: string,
+    planId: string,
+    seq: number,
+    status: Exclude<InstalmentStatus, "due">,
+  ): Promise<plans.PaymentPlan> {
+    return plans.markInstalment(this.db, tenantId, planId, seq, status);
+  }
+  endPlan(tenantId: string, planId: string, status: plans.PlanEnd, options?: { endedAt?: Date }): Promise<plans.PaymentPlan> {
+    return plans.endPlan(this.db, tenantId, planId, status, options);
+  }
+
+  // Tasks ---------------------------------------------------------------------------------------------
+  createTask(tenantId: string, input: tasks.CreateTaskInput): Promise<tasks.CreatedTask> {
+    return tasks.createTask(this.db, tenantId, input);
+  }
+  getTask(tenantId: string, taskId: string): Promise<tasks.Task | undefined> {
+    return tasks.getTask(this.db, tenantId, taskId);
+  }
+  listTasks(tenantId: string, options: tasks.ListTasksOptions): Promise<Page<tasks.Task>> {
+    return tasks.listTasks(this.db, tenantId, options);
+  }
+  completeTask(tenantId: string, taskId: string, input?: tasks.CompleteTaskInput): Promise<tasks.Task> {
+    return tasks.completeTask(this.db, tenantId, taskId, input);
+  }
+  cancelTask(tenantId: string, taskId: string, note?: string | null): Promise<tasks.Task> {
+    return tasks.cancelTask(this.db, tenantId, taskId, note);
+  }
+
+  // Ledger write-backs --------------------------------------------------------------------------------
+  requestLedgerAction(
+    tenantId: string,
+    input: ledgerActions.RequestLedgerActionInput,
+  ): Promise<ledgerActions.RequestedLedgerAction> {
+    return ledgerActions.requestLedgerAction(this.db, tenantId, input);
+  }
+  getLedgerAction(tenantId: string, actionId: string): Promise<ledgerActions.LedgerAction | undefined> {
+    return ledgerActions.getLedgerAction(this.db, tenantId, actionId);
+  }
+  listLedgerActions(
+    tenantId: string,
+    filter: ledgerActions.LedgerActionFilter & { limit: number },
+  ): Promise<ledgerActions.LedgerAction[]> {
+    return ledgerActions.listLedgerActions(this.db, tenantId, filter);
+  }
+  markLedgerAction(
+    tenantId: string,
+    actionId: string,
+    result: ledgerActions.LedgerActionResult,
+  ): Promise<ledgerActions.LedgerAction> {
+    return ledgerActions.markLedgerAction(this.db, tenantId, actionId, result);
   }
 
   // Policies ------------------------------------------------------------------------------------------

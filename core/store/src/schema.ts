@@ -7,6 +7,8 @@
 import type { ColumnType, Generated, Kysely } from "kysely";
 
 export type Json<T> = ColumnType<T, string, string>;
+/** A nullable jsonb column: null (or left out) on insert. */
+export type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>;
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | undefined, Date>;
 
@@ -65,6 +67,8 @@ export interface DebtorsTable {
   time_zone: string | null;
   tags: Json<string[]>;
   paused: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Per-debtor settings (DebtorOverrides of @relance/core), validated by the repository. */
+  overrides: ColumnType<Record<string, unknown>, string | undefined, string>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -117,7 +121,17 @@ export interface OutboxTable {
   sent_at: Date | null;
 }
 
-export type CommunicationKind = "message" | "delivery" | "decision" | "note" | "import";
+export type CommunicationKind =
+  | "message"
+  | "delivery"
+  | "decision"
+  | "note"
+  | "import"
+  | "dispute"
+  | "promise"
+  | "plan"
+  | "task"
+  | "mediation";
 
 export interface CommunicationsTable {
   id: ColumnType<number, never, never>;
@@ -156,6 +170,127 @@ export interface ImportsTable {
   created_at: CreatedAt;
 }
 
+export type DisputeReason =
+  | "billing_error"
+  | "not_as_agreed"
+  | "already_paid"
+  | "financial_hardship"
+  | "wrong_recipient"
+  | "other";
+export type DisputeStatus = "open" | "in_mediation" | "upheld" | "rejected" | "partly_upheld" | "escalated" | "withdrawn";
+
+export type Mediator =
+  | { readonly kind: "user"; readonly userId: string; readonly name: string }
+  | { readonly kind: "external"; readonly name: string; readonly email: string };
+
+/** What a resolved dispute concluded: `upheldMinor` is the part of the disputed amount conceded. */
+export interface DisputeOutcome {
+  readonly upheldMinor: number;
+  readonly explanation: string;
+}
+
+export interface DisputesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  debtor_id: string;
+  invoice_id: string;
+  amount_minor: number;
+  currency: string;
+  reason: DisputeReason;
+  comment: ColumnType<string, string | undefined, string>;
+  status: ColumnType<DisputeStatus, DisputeStatus | undefined, DisputeStatus>;
+  mediator: NullableJson<Mediator>;
+  sla_due_at: Date | null;
+  outcome: NullableJson<DisputeOutcome>;
+  opened_at: CreatedAt;
+  resolved_at: Date | null;
+  created_by: string;
+  updated_at: UpdatedAt;
+}
+
+export type PromiseStatus = "open" | "kept" | "broken" | "cancelled";
+export type PromiseSource = "api" | "reply" | "phone" | "debtor_page";
+
+export interface PromisesToPayTable {
+  id: Generated<string>;
+  tenant_id: string;
+  debtor_id: string;
+  promised_date: string;
+  amount_minor: number;
+  currency: string;
+  invoice_ids: Json<string[]>;
+  /** Invoice id → its balance (minor units) when the promise was made. */
+  baseline: Json<Record<string, number>>;
+  status: ColumnType<PromiseStatus, PromiseStatus | undefined, PromiseStatus>;
+  source: PromiseSource;
+  created_at: CreatedAt;
+  settled_at: Date | null;
+}
+
+export type PlanStatus = "active" | "completed" | "broken" | "cancelled";
+export type InstalmentStatus = "due" | "paid" | "missed";
+
+export interface PaymentPlansTable {
+  id: Generated<string>;
+  tenant_id: string;
+  debtor_id: string;
+  currency: string;
+  total_minor: number;
+  invoice_ids: Json<string[]>;
+  status: ColumnType<PlanStatus, PlanStatus | undefined, PlanStatus>;
+  created_at: CreatedAt;
+  ended_at: Date | null;
+}
+
+export interface PlanInstalmentsTable {
+  tenant_id: string;
+  plan_id: string;
+  seq: number;
+  due_date: string;
+  amount_minor: number;
+  status: ColumnType<InstalmentStatus, InstalmentStatus | undefined, InstalmentStatus>;
+  updated_at: UpdatedAt;
+}
+
+export type TaskKind = "phone_call" | "review" | "mediation" | "write_back" | "agency_refused";
+export type TaskStatus = "open" | "done" | "cancelled";
+export type TaskOutcome = "reached" | "promised" | "disputed" | "wrong_number" | "no_answer";
+
+export interface TasksTable {
+  id: Generated<string>;
+  tenant_id: string;
+  debtor_id: string | null;
+  kind: TaskKind;
+  title: string;
+  detail: Json<Record<string, unknown>>;
+  status: ColumnType<TaskStatus, TaskStatus | undefined, TaskStatus>;
+  due_at: Date;
+  assignee: string | null;
+  outcome: TaskOutcome | null;
+  outcome_note: string | null;
+  idempotency_key: string | null;
+  created_at: CreatedAt;
+  completed_at: Date | null;
+}
+
+export type LedgerActionKind = "credit_note" | "late_fee" | "note";
+export type LedgerActionStatus = "pending" | "done" | "failed" | "not_supported";
+
+export interface LedgerActionsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  debtor_id: string;
+  connection_id: string;
+  kind: LedgerActionKind;
+  payload: Json<Record<string, unknown>>;
+  status: ColumnType<LedgerActionStatus, LedgerActionStatus | undefined, LedgerActionStatus>;
+  idempotency_key: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -167,6 +302,12 @@ export interface Database {
   communications: CommunicationsTable;
   webhook_inbox: WebhookInboxTable;
   imports: ImportsTable;
+  disputes: DisputesTable;
+  promises_to_pay: PromisesToPayTable;
+  payment_plans: PaymentPlansTable;
+  plan_instalments: PlanInstalmentsTable;
+  tasks: TasksTable;
+  ledger_actions: LedgerActionsTable;
 }
 
 /** The database, or a transaction on it: every repository function takes either. */

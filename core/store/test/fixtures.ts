@@ -36,3 +36,55 @@ export function invoice(externalId: string, debtorExternalId: string, overrides:
     ...overrides,
   };
 }
+
+/**
+ * A fresh tenant with one ledger connection, debtors D1 and D2, and invoices:
+ * I1 (D1, EUR 100.00 open), I2 (D1, EUR 40.00 left of 100.00), I3 (D1, USD 100.00 open),
+ * I4 (D1, EUR paid), I5 (D2, EUR 100.00 open), I6 (D1, EUR 100.00 open).
+ */
+export interface CaseWorld {
+  readonly tenantId: string;
+  readonly connectionId: string;
+  readonly debtors: Readonly<Record<"D1" | "D2", string>>;
+  readonly invoices: Readonly<Record<"I1" | "I2" | "I3" | "I4" | "I5" | "I6", string>>;
+}
+
+export async function makeCaseWorld(store: Repositories, name = "Acme"): Promise<CaseWorld> {
+  const tenant = await makeTenant(store, name);
+  const connectionId = await makeLedgerConnection(store, tenant.id);
+  await store.applyLedgerChanges(tenant.id, connectionId, {
+    debtors: [debtor("D1"), debtor("D2")],
+    invoices: [
+      invoice("I1", "D1"),
+      invoice("I2", "D1", { balanceMinor: 4_000 }),
+      invoice("I3", "D1", { currency: "USD" }),
+      invoice("I4", "D1", { status: "paid", balanceMinor: 0 }),
+      invoice("I5", "D2"),
+      invoice("I6", "D1"),
+    ],
+  });
+  const debtorId = async (externalId: string): Promise<string> => {
+    const found = await store.findDebtorByExternalId(tenant.id, connectionId, externalId);
+    if (!found) throw new Error(`debtor ${externalId} missing`);
+    return found.id;
+  };
+  const page = await store.listInvoices(tenant.id, { limit: 100 });
+  const invoiceId = (externalId: string): string => {
+    const found = page.items.find((item) => item.externalId === externalId);
+    if (!found) throw new Error(`invoice ${externalId} missing`);
+    return found.id;
+  };
+  return {
+    tenantId: tenant.id,
+    connectionId,
+    debtors: { D1: await debtorId("D1"), D2: await debtorId("D2") },
+    invoices: {
+      I1: invoiceId("I1"),
+      I2: invoiceId("I2"),
+      I3: invoiceId("I3"),
+      I4: invoiceId("I4"),
+      I5: invoiceId("I5"),
+      I6: invoiceId("I6"),
+    },
+  };
+}

@@ -104,8 +104,10 @@ describe("PostgreSQL opened by several processes at once", () => {
       const stores = await Promise.all(Array.from({ length: 4 }, () => openStore({ dataDir: "", databaseUrl: url.toString() })));
       try {
         expect(stores.map((store) => store.engine)).toEqual(["postgres", "postgres", "postgres", "postgres"]);
-        const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration`.execute((stores[0] as Store).db);
-        expect(rows.map((row) => row.name)).toEqual(["0001-initial"]);
+        const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(
+          (stores[0] as Store).db,
+        );
+        expect(rows.map((row) => row.name)).toEqual(["0001-initial", "0002-cases"]);
       } finally {
         await Promise.all(stores.map((store) => store.close()));
       }

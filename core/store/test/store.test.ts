@@ -9,13 +9,20 @@ const TABLES = [
   "communications",
   "connections",
   "debtors",
+  "disputes",
   "imports",
   "invoices",
+  "ledger_actions",
   "outbox",
+  "payment_plans",
+  "plan_instalments",
   "policies",
+  "promises_to_pay",
+  "tasks",
   "tenants",
   "webhook_inbox",
 ];
+const MIGRATIONS = ["0001-initial", "0002-cases"];
 
 describe.each(testEngines())("store on %s", (engine) => {
   let store: Store;
@@ -38,11 +45,11 @@ describe.each(testEngines())("store on %s", (engine) => {
     expect(rows.map((row) => row.table_name)).toEqual(TABLES);
     expect(await store.listTenants()).toEqual([]);
     const applied = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(store.db);
-    expect(applied.rows.map((row) => row.name)).toEqual(["0001-initial"]);
+    expect(applied.rows.map((row) => row.name)).toEqual(MIGRATIONS);
     expect(await store.migrate()).toEqual([]);
     expect(await store.migrate()).toEqual([]);
     const again = await sql<{ count: number }>`SELECT count(*) AS count FROM kysely_migration`.execute(store.db);
-    expect(again.rows[0]?.count).toBe(1);
+    expect(again.rows[0]?.count).toBe(MIGRATIONS.length);
   });
 
   it("reads bigint as a number, refuses unsafe integers, and returns dates as written", async () => {

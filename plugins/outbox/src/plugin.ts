@@ -4,6 +4,7 @@ import {
   type Clock,
   definePlugin,
   type OutboundMessage,
+  type PostalAddress,
   RelanceError,
   type SendOptions,
   type SendResult,
@@ -15,50 +16,87 @@ import { buildMessage, type MimeMessage } from "./mime";
 export const outboxConfigSchema = z.object({
   /** Absolute path of the folder the .eml files go to (the server passes `<dataDir>/outbox`). */
   directory: z.string().min(1).refine(isAbsolute, { message: "must be an absolute path" }),
+  /**
+   * What the sandbox stands in for. "letter" plays a postal / registered-letter provider: the message
+   * is still written as a viewable .eml, addressed by post, until a real letter plugin is configured.
+   */
+  channel: z.enum(["email", "letter"]).default("email"),
 });
 
 export const outboxSecretsSchema = z.object({});
 
 export type OutboxConfig = z.infer<typeof outboxConfigSchema>;
 
+type OutboxChannel = OutboxConfig["channel"];
+
 /** Used when the message names no sender address: the outbox never leaves the machine. */
 const LOCAL_SENDER = "no-reply@relance.local";
 
-function toMime(message: OutboundMessage, options: SendOptions, date: Date): MimeMessage {
+/** The postal address on one line, as written in the X-Relance-Postal-Address header. */
+function postalLine(name: string, postal: PostalAddress): string {
+  return [name, ...postal.lines, postal.postalCode, postal.city, postal.region, postal.country]
+    .filter((part): part is string => Boolean(part))
+    .join(", ");
+}
+
+/** Headers that are the same whichever channel the outbox plays. */
+function commonHeaders(message: OutboundMessage, options: SendOptions): Record<string, string> {
+  return {
+    "X-Relance-Message-Id": message.id,
+    "X-Relance-Idempotency-Key": options.idempotencyKey,
+    "X-Relance-Tenant": message.tenantId,
+    "Content-Language": message.language,
+  };
+}
+
+function emailHeaders(message: OutboundMessage): Record<string, string> {
   const postal = message.to.address;
+  return message.to.email === undefined && postal !== undefined
+    ? { "X-Relance-Postal-Address": postalLine(message.to.name, postal) }
+    : {};
+}
+
+function letterHeaders(message: OutboundMessage, postal: PostalAddress): Record<string, string> {
+  return {
+    "X-Relance-Channel": "letter",
+    "X-Relance-Postal-Address": postalLine(message.to.name, postal),
+    // A registered letter (lettre recommandée): the step asks for it through the message metadata.
+    ...(message.metadata.registered === "true" ? { "X-Relance-Registered": "yes" } : {}),
+  };
+}
+
+function toMime(message: OutboundMessage, options: SendOptions, date: Date, channel: OutboxChannel): MimeMessage {
+  const letter = channel === "letter" ? message.to.address : undefined;
   return {
     date,
     from: { name: message.from.name, email: message.from.email ?? LOCAL_SENDER },
-    to: message.to.email === undefined ? undefined : { name: message.to.name, email: message.to.email },
+    // A letter goes by post: its recipient's email (present, absent or malformed) plays no part.
+    to: channel === "email" && message.to.email !== undefined ? { name: message.to.name, email: message.to.email } : undefined,
     ...(message.replyTo === undefined ? {} : { replyTo: message.replyTo }),
     subject: message.subject,
     messageId: message.id,
     text: message.text,
     ...(message.html === undefined ? {} : { html: message.html }),
     headers: {
-      "X-Relance-Message-Id": message.id,
-      "X-Relance-Idempotency-Key": options.idempotencyKey,
-      "X-Relance-Tenant": message.tenantId,
-      "Content-Language": message.language,
-      ...(message.to.email === undefined && postal !== undefined
-        ? {
-            "X-Relance-Postal-Address": [message.to.name, ...postal.lines, postal.postalCode, postal.city, postal.country]
-              .filter((part): part is string => Boolean(part))
-              .join(", "),
-          }
-        : {}),
+      ...commonHeaders(message, options),
+      ...(letter === undefined ? emailHeaders(message) : letterHeaders(message, letter)),
     },
   };
 }
 
-function render(message: OutboundMessage, options: SendOptions, date: Date): string {
+function render(message: OutboundMessage, options: SendOptions, date: Date, channel: OutboxChannel): string {
+  if (channel === "letter" && message.to.address === undefined) {
+    throw new RelanceError("validation_failed", "a letter needs the recipient's postal address", {
+      issues: [{ path: "to.address", message: "required to send a letter" }],
+    });
+  }
   if (message.to.email === undefined && message.to.address === undefined) {
     throw new RelanceError("validation_failed", "the recipient has neither an email nor a postal address", {
       issues: [{ path: "to.email", message: "required when there is no postal address" }],
     });
   }
   try {
-    return buildMessage(toMime(message, options, date));
+    return buildMessage(toMime(message, options, date, channel));
   } catch (error) {
     if (error instanceof RangeError) {
       throw new RelanceError("validation_failed", error.message, { issues: [{ path: "to", message: error.message }] });
@@ -73,12 +111,12 @@ function createOutbox(config: OutboxConfig, clock: Clock): ChannelPlugin {
     return name === undefined ? undefined : { externalId: name, status: "delivered" };
   };
   return {
-    channel: "email",
+    channel: config.channel,
     findSent,
     async send(message, options) {
       const name = sentFileName(options.idempotencyKey);
       // A second send under the same key keeps the first file (the link refuses to replace it).
-      await writeAtomically(config.directory, name, render(message, options, clock.now()));
+      await writeAtomically(config.directory, name, render(message, options, clock.now(), config.channel));
       return { externalId: name, status: "delivered" };
     },
   };
@@ -86,7 +124,8 @@ function createOutbox(config: OutboxConfig, clock: Clock): ChannelPlugin {
 
 /**
  * The local sandbox channel: every message becomes an RFC 5322 .eml file in a folder, ready to open
- * in a mail reader. Used when no email provider is configured.
+ * in a mail reader. Used when no email provider is configured, and (with `channel: "letter"`) when no
+ * postal-letter provider is.
  */
 export const outboxPlugin = definePlugin({
   id: "outbox",
@@ -96,7 +135,7 @@ export const outboxPlugin = definePlugin({
   configSchema: outboxConfigSchema,
   secretsSchema: outboxSecretsSchema,
   auth: { type: "none" },
-  capabilities: ["email", "find_sent"],
+  capabilities: ["email", "letter", "registered_letter", "find_sent"],
   allowedHosts: [],
   create: (context) => createOutbox(context.config, context.clock),
 });

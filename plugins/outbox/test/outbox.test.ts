@@ -39,6 +39,10 @@ async function outbox(): Promise<ChannelPlugin> {
   return registry.create("outbox", "channel", { config: { directory }, secrets: {}, logger: silent, clock });
 }
 
+async function letterOutbox(): Promise<ChannelPlugin> {
+  return registry.create("outbox", "channel", { config: { directory, channel: "letter" }, secrets: {}, logger: silent, clock });
+}
+
 async function emlFiles(): Promise<string[]> {
   return (await readdir(directory)).sort();
 }
@@ -216,7 +220,125 @@ describe("outbox atomic writes", () => {
   });
 });
 
+describe("outbox as a letter provider", () => {
+  const address = { lines: ["12 rue de l'Église", "Bâtiment B"], postalCode: "75004", city: "Paris", country: "FR" };
+  const letter: OutboundMessage = {
+    ...message,
+    to: { name: "SARL Dupré", email: "compta@dupre.example", address },
+    from: { ...message.from, address: { lines: ["1 avenue de la Gare"], postalCode: "69002", city: "Lyon", country: "FR" } },
+  };
+  const header = (email: Awaited<ReturnType<typeof PostalMime.parse>>, key: string) =>
+    email.headers.find((entry) => entry.key === key)?.value;
+
+  it("reports the channel it was configured for, email by default", async () => {
+    expect((await outbox()).channel).toBe("email");
+    expect((await letterOutbox()).channel).toBe("letter");
+  });
+
+  it("writes a viewable .eml addressed by post, with the address even when the recipient has an email", async () => {
+    const plugin = await letterOutbox();
+    const result = await plugin.send(letter, { idempotencyKey: "debtor:t:c:C42:letter-1" });
+    expect(result).toEqual({ externalId: "debtor~3At~3Ac~3AC42~3Aletter-1.eml", status: "delivered" });
+    expect(await emlFiles()).toEqual([result.externalId]);
+
+    const raw = await readFile(join(directory, result.externalId), "utf8");
+    const head = raw.slice(0, raw.indexOf("\r\n\r\n"));
+    expect(head).toMatch(/^[\x20-\x7e\r\n\t]*$/);
+    for (const line of head.split("\r\n")) expect(line.length).toBeLessThanOrEqual(78);
+    // A letter is not emailed: the recipient's email is left out of To.
+    expect(head).toContain("To: undisclosed-recipients:;");
+    expect(head).not.toContain("compta@dupre.example");
+
+    const email = await PostalMime.parse(raw);
+    expect(email.subject).toBe(letter.subject);
+    expect(email.text?.replace(/\r\n/g, "\n").trimEnd()).toBe(letter.text);
+    expect(email.html?.trimEnd()).toBe(letter.html);
+    expect(header(email, "x-relance-channel")).toBe("letter");
+    expect(decodeWords(header(email, "x-relance-postal-address") ?? "")).toBe(
+      "SARL Dupré, 12 rue de l'Église, Bâtiment B, 75004, Paris, FR",
+    );
+    expect(header(email, "x-relance-registered")).toBeUndefined();
+    expect(header(email, "x-relance-idempotency-key")).toBe("debtor:t:c:C42:letter-1");
+  });
+
+  it("marks a registered letter only when the metadata asks for it", async () => {
+    const plugin = await letterOutbox();
+    const registered = await plugin.send({ ...letter, metadata: { registered: "true" } }, { idempotencyKey: "k-registered" });
+    const ordinary = await plugin.send({ ...letter, metadata: { registered: "yes" } }, { idempotencyKey: "k-ordinary" });
+    const parse = async (name: string) => PostalMime.parse(await readFile(join(directory, name)));
+    expect(header(await parse(registered.externalId), "x-relance-registered")).toBe("yes");
+    expect(header(await parse(ordinary.externalId), "x-relance-registered")).toBeUndefined();
+  });
+
+  it("sends a letter to a recipient with no email, or with an email it could not use", async () => {
+    const plugin = await letterOutbox();
+    const abroad = { lines: ["350 Fifth Avenue"], postalCode: "10118", city: "New York", region: "NY", country: "US" };
+    const postalOnly = await plugin.send(
+      { ...letter, to: { name: "Dupré Inc.", address: abroad } },
+      { idempotencyKey: "k-postal-only" },
+    );
+    const badEmail = await plugin.send(
+      { ...letter, to: { name: "SARL Dupré", email: "not an email>\r\nBcc: z@evil.example", address } },
+      { idempotencyKey: "k-bad-email" },
+    );
+    const expected = [
+      "Dupré Inc., 350 Fifth Avenue, 10118, New York, NY, US",
+      "SARL Dupré, 12 rue de l'Église, Bâtiment B, 75004, Paris, FR",
+    ];
+    for (const [index, result] of [postalOnly, badEmail].entries()) {
+      const email = await PostalMime.parse(await readFile(join(directory, result.externalId)));
+      expect(email.bcc).toBeUndefined();
+      expect(header(email, "x-relance-channel")).toBe("letter");
+      expect(decodeWords(header(email, "x-relance-postal-address") ?? "")).toBe(expected[index]);
+    }
+  });
+
+  it("refuses a recipient without a postal address, naming to.address, and writes nothing", async () => {
+    const plugin = await letterOutbox();
+    const attempt = plugin.send(
+      { ...letter, to: { name: "SARL Dupré", email: "compta@dupre.example" } },
+      { idempotencyKey: "k-x" },
+    );
+    await expect(attempt).rejects.toBeInstanceOf(RelanceError);
+    await expect(attempt).rejects.toMatchObject({
+      code: "validation_failed",
+      retryable: false,
+      issues: [expect.objectContaining({ path: "to.address" })],
+    });
+    await expect(readdir(directory)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("keeps the email mode's headers free of letter markers", async () => {
+    const plugin = await outbox();
+    const result = await plugin.send({ ...letter, metadata: { registered: "true" } }, { idempotencyKey: "k-email" });
+    const email = await PostalMime.parse(await readFile(join(directory, result.externalId)));
+    expect(email.to).toEqual([{ name: "SARL Dupré", address: "compta@dupre.example" }]);
+    expect(header(email, "x-relance-channel")).toBeUndefined();
+    expect(header(email, "x-relance-registered")).toBeUndefined();
+    expect(header(email, "x-relance-postal-address")).toBeUndefined();
+  });
+
+  it("is exactly-once per key, as the email mode is", async () => {
+    const plugin = await letterOutbox();
+    const first = await plugin.send(letter, { idempotencyKey: "k-once" });
+    const again = await plugin.send({ ...letter, subject: "changed" }, { idempotencyKey: "k-once" });
+    expect(again).toEqual(first);
+    expect(await plugin.findSent?.(letter, { idempotencyKey: "k-once" })).toEqual(first);
+    expect(await emlFiles()).toEqual([first.externalId]);
+    const email = await PostalMime.parse(await readFile(join(directory, first.externalId)));
+    expect(email.subject).toBe(letter.subject);
+  });
+});
+
 describe("outbox manifest", () => {
+  it("rejects a channel it cannot play, naming the field", async () => {
+    const attempt = registry.create("outbox", "channel", { config: { directory, channel: "sms" }, secrets: {}, logger: silent });
+    await expect(attempt).rejects.toMatchObject({
+      code: "validation_failed",
+      issues: [expect.objectContaining({ path: "config.channel" })],
+    });
+  });
+
   it("rejects a missing or relative directory, naming the field", async () => {
     for (const config of [{}, { directory: "relative/outbox" }]) {
       const attempt = registry.create("outbox", "channel", { config, secrets: {}, logger: silent });

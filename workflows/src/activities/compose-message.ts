@@ -14,6 +14,20 @@ export interface StatementLine {
   readonly balance: Money;
 }
 
+/** Facts some templates state: statutory charges, a promise, an instalment, a dispute's outcome. */
+export interface ComposeExtras {
+  readonly legal?: { readonly recoveryIndemnity?: Money; readonly interestRateBasisPoints?: number };
+  readonly promise?: { readonly date: CalendarDate; readonly amount: Money };
+  readonly instalment?: { readonly number: number; readonly count: number; readonly date: CalendarDate; readonly amount: Money };
+  readonly dispute?: {
+    readonly invoiceNumber: string;
+    readonly outcome: string;
+    readonly explanation: string;
+    readonly slaDate?: CalendarDate;
+  };
+  readonly mediator?: { readonly name: string };
+}
+
 export interface ComposeInput {
   readonly template: MessageTemplate;
   readonly language: string;
@@ -22,6 +36,7 @@ export interface ComposeInput {
   readonly companyName: string;
   readonly senderName: string;
   readonly invoices: readonly StatementLine[];
+  readonly extras?: ComposeExtras;
 }
 
 const plain = { escape: (value: unknown) => String(value) };
@@ -33,7 +48,29 @@ function formatDate(date: CalendarDate, language: string): string {
 export function composeMessage(input: ComposeInput): { subject: string; text: string; html: string } {
   const { language } = input;
   const invoices = [...input.invoices].sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.number.localeCompare(b.number));
+  const extras = input.extras ?? {};
+  const percent = (basisPoints: number) =>
+    new Intl.NumberFormat(language, { style: "percent", minimumFractionDigits: 2 }).format(basisPoints / 10_000);
   const view = {
+    legal: {
+      recoveryIndemnity: extras.legal?.recoveryIndemnity ? formatMoney(extras.legal.recoveryIndemnity, language) : "",
+      interestRate: extras.legal?.interestRateBasisPoints === undefined ? "" : percent(extras.legal.interestRateBasisPoints),
+    },
+    promise: extras.promise && {
+      date: formatDate(extras.promise.date, language),
+      amount: formatMoney(extras.promise.amount, language),
+    },
+    instalment: extras.instalment && {
+      number: extras.instalment.number,
+      count: extras.instalment.count,
+      date: formatDate(extras.instalment.date, language),
+      amount: formatMoney(extras.instalment.amount, language),
+    },
+    dispute: extras.dispute && {
+      ...extras.dispute,
+      slaDate: extras.dispute.slaDate ? formatDate(extras.dispute.slaDate, language) : "",
+    },
+    mediator: extras.mediator,
     debtorName: input.debtorName,
     companyName: input.companyName,
     senderName: input.senderName,

@@ -1,6 +1,8 @@
 /** What the activities need from the outside world: narrow ports the server fills in. */
-import type { CaseSnapshot, ChannelPlugin, Clock, LadderPolicy, Logger } from "@relance/core";
+import type { AgencyPlugin, CaseInvoice, ChannelPlugin, Clock, CollectionPolicy, Logger, PostalAddress } from "@relance/core";
+import type { LedgerUpdate } from "../workflows/messages";
 import type { MessageTemplate } from "./compose-message";
+import type { CaseRecord } from "./types";
 
 export interface DebtorRecord {
   readonly id: string;
@@ -8,7 +10,12 @@ export interface DebtorRecord {
   readonly externalId: string;
   readonly name: string;
   readonly emails: readonly string[];
+  readonly phone: string | null;
   readonly language: string | null;
+  readonly kind: "b2b" | "b2c" | null;
+  readonly address: PostalAddress | null;
+  readonly timeZone: string | null;
+  readonly tags: readonly string[];
 }
 
 export interface TenantRecord {
@@ -20,10 +27,13 @@ export interface TenantRecord {
 }
 
 export interface OpenInvoiceRecord {
+  readonly id: string;
+  readonly externalId: string;
   readonly number: string;
   readonly issueDate: string;
   readonly dueDate: string;
   readonly currency: string;
+  readonly totalMinor: number;
   readonly balanceMinor: number;
 }
 
@@ -37,10 +47,22 @@ export interface OutboxRecord {
   readonly externalId: string | null;
 }
 
+export type CommunicationKind =
+  | "message"
+  | "delivery"
+  | "decision"
+  | "note"
+  | "import"
+  | "dispute"
+  | "promise"
+  | "plan"
+  | "task"
+  | "mediation";
+
 export interface CommunicationEntry {
   readonly debtorId: string;
   readonly messageId?: string;
-  readonly kind: "message" | "delivery" | "decision" | "note" | "import";
+  readonly kind: CommunicationKind;
   readonly channel?: string;
   readonly status: string;
   readonly summary: string;
@@ -48,11 +70,23 @@ export interface CommunicationEntry {
   readonly occurredAt?: Date;
 }
 
+export type TaskKind = "phone_call" | "review" | "mediation" | "write_back" | "agency_refused";
+
+export interface NewTask {
+  readonly idempotencyKey: string;
+  readonly debtorId: string;
+  readonly kind: TaskKind;
+  readonly title: string;
+  readonly detail: Record<string, unknown>;
+  readonly dueAt?: Date;
+}
+
 export interface CollectionStore {
   getTenant(tenantId: string): Promise<TenantRecord | undefined>;
   getDebtor(tenantId: string, debtorId: string): Promise<DebtorRecord | undefined>;
-  getCaseSnapshot(tenantId: string, debtorId: string): Promise<CaseSnapshot>;
   getOpenInvoices(tenantId: string, debtorId: string): Promise<readonly OpenInvoiceRecord[]>;
+  /** Open disputed amounts per invoice id, as the store records them. */
+  openDisputedAmounts(tenantId: string, debtorId: string): Promise<Readonly<Record<string, number>>>;
   reserveOutbox(
     tenantId: string,
     entry: {
@@ -69,8 +103,19 @@ export interface CollectionStore {
   markOutboxInDoubt(tenantId: string, id: string, reason: string): Promise<void>;
   markOutboxFailed(tenantId: string, id: string, error: string): Promise<void>;
   appendCommunication(tenantId: string, entry: CommunicationEntry): Promise<void>;
+  /** The debtor's timeline as an agency's evidence: every message and decision, oldest first. */
+  listCommunications(
+    tenantId: string,
+    debtorId: string,
+  ): Promise<readonly { at: Date; kind: string; channel: string | null; status: string | null; summary: string }[]>;
+  /** Idempotent on the key: a retried step gets the task it created before. */
+  createTask(tenantId: string, task: NewTask): Promise<{ id: string; created: boolean }>;
+  /** Writes a dispute, promise, plan or outcome record (each once, by its id) and its timeline entry. */
+  recordCase(tenantId: string, debtorId: string, record: CaseRecord): Promise<void>;
   /** Internal ids of the debtors an import changed, in a stable order. */
   listImportChangedDebtors(tenantId: string, importId: string, offset: number, limit: number): Promise<readonly string[]>;
+  /** What a new case starts from: promise history feeds the `repeat_late` segment. */
+  promiseCounts(tenantId: string, debtorId: string): Promise<{ kept: number; broken: number }>;
 }
 
 export interface ResolvedChannel {
@@ -78,22 +123,37 @@ export interface ResolvedChannel {
   readonly channel: ChannelPlugin;
 }
 
+export interface ResolvedAgency {
+  readonly pluginId: string;
+  readonly agency: AgencyPlugin;
+}
+
 /** The channel a tenant's messages go through (its configured provider, or the local outbox). */
-export type ChannelResolver = (tenantId: string, channel: "email") => Promise<ResolvedChannel>;
+export type ChannelResolver = (tenantId: string, channel: "email" | "letter") => Promise<ResolvedChannel>;
+
+/** The agency a tenant hands unresolved debts to (its configured agency, or the local sandbox). */
+export type AgencyResolver = (tenantId: string) => Promise<ResolvedAgency>;
 
 export type TemplateLookup = (language: string, name: string) => MessageTemplate | undefined;
 
-/** Opens (signal-with-start) or updates the case of a debtor with a fresh snapshot. */
+/** Opens (signal-with-start) or updates the case of a debtor with its open invoices. */
 export interface CaseStarter {
-  openOrUpdate(tenantId: string, debtor: DebtorRecord, snapshot: CaseSnapshot): Promise<void>;
+  openOrUpdate(tenantId: string, debtor: DebtorRecord, update: LedgerUpdate): Promise<void>;
 }
+
+/** The policy a debtor's new case starts on: the tenant's default, or a variant that applies to the debtor. */
+export type PolicyChooser = (
+  tenantId: string,
+  debtor: DebtorRecord,
+  invoices: readonly CaseInvoice[],
+) => Promise<CollectionPolicy>;
 
 export interface ActivityDependencies {
   readonly store: CollectionStore;
   readonly channels: ChannelResolver;
+  readonly agencies: AgencyResolver;
   readonly templates: TemplateLookup;
   readonly cases: CaseStarter;
   readonly logger: Logger;
   readonly clock: Clock;
-  readonly policyFor?: (tenantId: string) => Promise<LadderPolicy>;
 }

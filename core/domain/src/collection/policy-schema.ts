@@ -3,6 +3,7 @@
  * path ("steps[3].offsetDays") so an author can find what is wrong.
  */
 import { z } from "zod";
+import { isCalendarDate } from "../dates";
 import { isCurrency } from "../money";
 import {
   CONTACT_CHANNELS,
@@ -14,6 +15,8 @@ import {
 } from "./policy";
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes");
+/** Segment tags ("vip", "new", "repeat_late"): like a slug, underscores allowed. */
+export const segmentSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "lower-case letters, digits, dashes and underscores");
 const templateKey = z.string().regex(/^[a-z0-9][a-z0-9-]*(\/[a-z0-9][a-z0-9-]*)*$/, "lower-case letters, digits, dashes and /");
 const currency = z.string().refine(isCurrency, { message: "must be an ISO 4217 currency code such as EUR" });
 const minor = z.number().int().nonnegative().refine(Number.isSafeInteger, "too large");
@@ -33,8 +36,8 @@ export const amountBandSchema = z
 export const conditionsSchema = z
   .object({
     amountBands: z.array(amountBandSchema).min(1).optional(),
-    segmentsAny: z.array(slug).min(1).optional(),
-    segmentsNone: z.array(slug).min(1).optional(),
+    segmentsAny: z.array(segmentSchema).min(1).optional(),
+    segmentsNone: z.array(segmentSchema).min(1).optional(),
     customerKinds: z.array(z.enum(CUSTOMER_KINDS)).min(1).optional(),
     jurisdictions: z.array(country).min(1).optional(),
   })
@@ -167,10 +170,7 @@ export const debtorOverridesSchema = z
     preferredChannel: z.enum(CONTACT_CHANNELS).optional(),
     language: language.optional(),
     optOuts: z.array(z.enum(CONTACT_CHANNELS)).optional(),
-    doNotChaseBefore: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, "a calendar date YYYY-MM-DD")
-      .optional(),
+    doNotChaseBefore: z.string().refine(isCalendarDate, "a calendar date YYYY-MM-DD").optional(),
     excludedInvoiceIds: z.array(z.string().min(1)).max(10_000).optional(),
   })
   .strict() satisfies z.ZodType<DebtorOverrides, unknown>;

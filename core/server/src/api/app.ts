@@ -4,11 +4,16 @@ import { bodyLimit } from "hono/body-limit";
 import { requireApiKey } from "./auth";
 import { caseRoutes } from "./case-routes";
 import type { ApiEnv } from "./context";
+import { debtorProfileRoutes } from "./debtor-profile-routes";
+import { disputeRoutes } from "./dispute-routes";
 import { docsRoutes } from "./docs";
 import { importRoutes } from "./import-routes";
 import { ledgerRoutes } from "./ledger-routes";
+import { policyRoutes } from "./policy-routes";
 import { problem, toProblem, validationHook } from "./problem";
+import { promiseRoutes } from "./promise-routes";
 import type { ApiServices } from "./services";
+import { taskRoutes } from "./task-routes";
 import { webhookRoutes } from "./webhook-routes";
 
 export function createApi(services: ApiServices) {
@@ -78,6 +83,11 @@ export function createApi(services: ApiServices) {
   });
   v1.route("/", ledgerRoutes(services));
   v1.route("/", caseRoutes(services));
+  v1.route("/", disputeRoutes(services));
+  v1.route("/", promiseRoutes(services));
+  v1.route("/", debtorProfileRoutes(services));
+  v1.route("/", taskRoutes(services));
+  v1.route("/", policyRoutes(services));
   v1.route("/", importRoutes(services));
   app.route("/v1", v1);
 

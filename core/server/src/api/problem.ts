@@ -1,7 +1,7 @@
 /** RFC 9457 problem details: every error the API returns has this shape. */
 
 import { z } from "@hono/zod-openapi";
-import { describeIssue, type ErrorCode, type Issue, isRelanceError } from "@relance/core";
+import { describeIssue, type ErrorCode, formatIssuePath, type Issue, isRelanceError } from "@relance/core";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -108,15 +108,30 @@ export function toProblem(error: unknown, c: Context, log: (error: unknown) => v
   return problem(c, 500, "internal", "internal error");
 }
 
+interface ZodIssueLike {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+  readonly code?: string;
+  readonly keys?: readonly string[];
+}
+
+/**
+ * Zod issues as API issues, paths written the way the rest of Relance writes them ("steps[3].offsetDays");
+ * an unknown field is reported at its own path, not at the object holding it.
+ */
+export function issuesOfZod(issues: readonly ZodIssueLike[], root = "(body)"): Issue[] {
+  return issues.flatMap((issue) =>
+    issue.code === "unrecognized_keys" && issue.keys?.length
+      ? issue.keys.map((key) => ({ path: formatIssuePath([...issue.path, key]), message: "unknown field" }))
+      : [{ path: formatIssuePath(issue.path) || root, message: issue.message }],
+  );
+}
+
 /** zod-openapi's defaultHook: request validation failures become 422 with one entry per field. */
 export function validationHook(
-  result: { success: true } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } },
+  result: { success: true } | { success: false; error: { issues: readonly ZodIssueLike[] } },
   c: Context,
 ): Response | undefined {
   if (result.success) return undefined;
-  const issues = result.error.issues.map((issue) => ({
-    path: issue.path.map(String).join(".") || "(body)",
-    message: issue.message,
-  }));
-  return problem(c, 422, "validation_failed", "the request is not valid", { issues });
+  return problem(c, 422, "validation_failed", "the request is not valid", { issues: issuesOfZod(result.error.issues) });
 }

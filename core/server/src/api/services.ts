@@ -1,15 +1,17 @@
-import type { ChannelEvent, Logger, WebhookHandler } from "@relance/core";
+import type { ChannelEvent, CollectionPolicy, Logger, WebhookHandler } from "@relance/core";
 import type { Store } from "@relance/store";
-import type { CaseLookup, CaseView, DebtorRecord } from "@relance/workflows";
+import type { CaseCommand, CaseLookup, CommandResult, DebtorRecord } from "@relance/workflows";
 import type { Importer } from "../importer";
 
 /** Everything the HTTP API calls; built once by the runtime, replaced piecewise in tests. */
 export interface ApiServices {
   readonly store: Store;
   readonly importer: Importer;
+  /** Shipped policies by key (the tenant's stored versions come first). */
+  readonly policies: ReadonlyMap<string, CollectionPolicy>;
   readonly cases: {
     describe(tenantId: string, debtor: DebtorRecord): Promise<CaseLookup & { workflowId: string }>;
-    setPaused(tenantId: string, debtor: DebtorRecord, paused: boolean, reason?: string): Promise<CaseView>;
+    command(tenantId: string, debtor: DebtorRecord, command: CaseCommand): Promise<CommandResult>;
   };
   readonly temporalReady: () => Promise<void>;
   /** Channel webhooks by provider plugin id (e.g. "email-sendgrid"). */

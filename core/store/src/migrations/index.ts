@@ -1,5 +1,6 @@
 import type { Migration } from "kysely";
 import * as initial from "./0001-initial";
+import * as cases from "./0002-cases";
 
 /**
  * Every migration, applied in key order. A released migration is never edited or renamed: a schema
@@ -7,4 +8,5 @@ import * as initial from "./0001-initial";
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001-initial": initial,
+  "0002-cases": cases,
 };

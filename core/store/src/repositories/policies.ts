@@ -2,20 +2,28 @@
  * Versioned policies. Saving a definition creates a new version only when it differs from the latest
  * one; a running case keeps the version it started with.
  */
-import { type LadderPolicy, ladderPolicySchema, validationError } from "@relance/core";
+import {
+  type CollectionPolicy,
+  type CollectionPolicyInput,
+  collectionPolicySchema,
+  formatIssuePath,
+  validationError,
+} from "@relance/core";
 import { type Selectable, sql } from "kysely";
 import type { Db, PoliciesTable } from "../schema";
 import { inTransaction, isUuid } from "../support";
 
 /** A policy as written by people: the version is assigned by the store, whatever the input says. */
-export type PolicyDefinition = Omit<LadderPolicy, "version"> & { readonly version?: number };
+export type PolicyDefinition = (Omit<CollectionPolicyInput, "version"> | Omit<CollectionPolicy, "version">) & {
+  readonly version?: number;
+};
 
 export interface StoredPolicy {
   readonly id: string;
   readonly key: string;
   readonly version: number;
   readonly name: string;
-  readonly policy: LadderPolicy;
+  readonly policy: CollectionPolicy;
   readonly createdAt: Date;
 }
 
@@ -25,16 +33,20 @@ export interface SavedPolicy extends StoredPolicy {
 }
 
 function toStored(row: Selectable<PoliciesTable>): StoredPolicy {
-  const policy = { ...(row.definition as Omit<LadderPolicy, "version">), key: row.key, version: row.version } as LadderPolicy;
+  const policy = {
+    ...(row.definition as Omit<CollectionPolicy, "version">),
+    key: row.key,
+    version: row.version,
+  } as CollectionPolicy;
   return { id: row.id, key: row.key, version: row.version, name: row.name, policy, createdAt: row.created_at };
 }
 
 export async function savePolicy(db: Db, tenantId: string, input: PolicyDefinition): Promise<SavedPolicy> {
-  const parsed = ladderPolicySchema.safeParse(input);
+  const parsed = collectionPolicySchema.safeParse(input);
   if (!parsed.success) {
     throw validationError(
       "invalid policy",
-      parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+      parsed.error.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message })),
     );
   }
   const { version: _ignored, ...definition } = parsed.data;
