@@ -57,7 +57,9 @@ describe("a worker killed mid-send", () => {
       "the retried step to complete",
       async () => {
         const body = await readJson(await system.request(`/v1/debtors/${id}/case`));
-        return body.lastStepId === "first-reminder" ? body : undefined;
+        // The view reads the timeline and asks the case side by side: wait until both show the step.
+        const recorded = body.timeline.some((entry: { kind: string }) => entry.kind === "message");
+        return body.lastStepId === "first-reminder" && recorded ? body : undefined;
       },
       90_000,
     );

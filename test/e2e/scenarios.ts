@@ -122,7 +122,13 @@ export function scenarioSuite(engine: Engine, options: { workflowCache: boolean;
     it("(a) runs the full ladder to the agency: emails, a call, letters, registered letters, formal notice, claim", async () => {
       await importRows([{ debtor: "SA", invoice: "SA-1", amount: "1200.00", dueInDays: 6, address: ADDRESS }]);
       const id = await debtorIdOf("SA");
-      const view = await until(id, "the agency step", (v) => v.lastStepId === "agency", 120_000);
+      // The view reads the timeline and asks the case side by side: wait until both show the last step.
+      const view = await until(
+        id,
+        "the agency step",
+        (v) => v.lastStepId === "agency" && stepsDone(v).includes("agency"),
+        120_000,
+      );
       track(view);
       expect(stepsDone(view)).toEqual(LADDER);
       expect(view.stage).toBe("ladder_complete");
@@ -191,7 +197,11 @@ export function scenarioSuite(engine: Engine, options: { workflowCache: boolean;
         explanation: "Delivery note signed without reservation.",
       });
       expect(rejected.status, JSON.stringify(rejected.body)).toBe(200);
-      const after = await until(id, "the dispute outcome notice and the next step", (v) => v.lastStepId === "letter-d15");
+      const after = await until(
+        id,
+        "the dispute outcome notice and the next step",
+        (v) => v.lastStepId === "letter-d15" && stepsDone(v).includes("letter-d15"),
+      );
       track(after);
       const done = stepsDone(after);
       const notice = done.findIndex((step) => step.startsWith("dispute-outcome"));

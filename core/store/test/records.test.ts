@@ -1,3 +1,4 @@
+import { collectionPolicySchema } from "@relance/core";
 import type { Store } from "@relance/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestStore, testEngines } from "../../../test/support/database";
@@ -34,7 +35,10 @@ describe.each(testEngines())("policies and imports on %s", (engine) => {
     });
     expect(v2).toMatchObject({ version: 2, created: true });
     expect((await store.getPolicy(tenantId, "fr-b2b"))?.version).toBe(2);
-    expect((await store.getPolicy(tenantId, "fr-b2b", 1))?.policy).toEqual({ ...policy, version: 1 });
+    // Stored as validated: the defaults the schema fills in are part of the version.
+    expect((await store.getPolicy(tenantId, "fr-b2b", 1))?.policy).toEqual(
+      collectionPolicySchema.parse({ ...policy, version: 1 }),
+    );
     expect(await store.getPolicy(tenantId, "fr-b2b", 3)).toBeUndefined();
     expect((await store.listPolicyVersions(tenantId, "fr-b2b")).map((item) => item.version)).toEqual([1, 2]);
     // Going back to the first definition is a change from the latest: version 3.
@@ -52,7 +56,7 @@ describe.each(testEngines())("policies and imports on %s", (engine) => {
     const { id: tenantId } = await makeTenant(store);
     await expect(
       store.savePolicy(tenantId, { ...policy, steps: [policy.steps[1], policy.steps[0]] as typeof policy.steps }),
-    ).rejects.toMatchObject({ code: "validation_failed", issues: [{ path: "steps.1.offsetDays" }] });
+    ).rejects.toMatchObject({ code: "validation_failed", issues: [{ path: "steps[1].offsetDays" }] });
     expect(await store.listPolicies(tenantId)).toEqual([]);
   });
 

@@ -8,6 +8,7 @@ import {
   type OutboundMessage,
   RelanceError,
   type StepAction,
+  totalsByCurrency,
 } from "@relance/core";
 import { toCaseInvoice } from "./case-invoice";
 import { type ComposeExtras, composeMessage } from "./compose-message";
@@ -253,7 +254,7 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
     });
     let to: OutboundMessage["to"];
     if (input.audience === "mediator") {
-      if (!mediator || mediator.kind !== "external") {
+      if (mediator?.kind !== "external") {
         throw toActivityFailure(new RelanceError("validation_failed", "a mediator reminder needs an external mediator's email"));
       }
       to = { name: mediator.name, email: mediator.email };
@@ -296,11 +297,8 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
       const amount = indemnityPer(invoice.currency);
       return amount === undefined ? [] : [money(amount, invoice.currency)];
     });
-    const recoveryIndemnity = indemnities.reduce<Money | undefined>(
-      (sum, next) =>
-        sum && sum.currency === next.currency ? { ...sum, amountMinor: sum.amountMinor + next.amountMinor } : (sum ?? next),
-      undefined,
-    );
+    // One indemnity per overdue invoice; a statement in several currencies states the first currency's.
+    const recoveryIndemnity: Money | undefined = totalsByCurrency(indemnities)[0];
     const words = OUTCOME_WORDS[language.split("-")[0] ?? "en"] ?? OUTCOME_WORDS.en;
     const disputedInvoice = notice?.dispute ? all.find((invoice) => invoice.id === notice.dispute?.invoiceId) : undefined;
     return {
