@@ -52,3 +52,16 @@ export function choosePolicy(
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return variants.find(matchesDebtor) ?? base;
 }
+
+/** Templates a policy names that are missing in one of its languages: "fr/fr-b2b/formal-notice". */
+export function missingTemplates(policy: CollectionPolicy, has: (language: string, template: string) => boolean): string[] {
+  const names = [
+    ...policy.steps.flatMap((step) => (step.template ? [step.template] : [])),
+    policy.notices.disputeOutcome,
+    policy.notices.brokenPromise,
+    policy.paymentPlans.reminderTemplate,
+  ];
+  return [...new Set(names)].flatMap((name) =>
+    policy.languages.filter((language) => !has(language, name)).map((language) => `${language}/${name}`),
+  );
+}

@@ -64,6 +64,7 @@ async function ours(
         .selectFrom("communications")
         .select((eb) => eb.fn.countAll<number>().as("count"))
         .where("tenant_id", "=", system.tenant.id)
+        .where("kind", "=", "message")
         .where("summary", "like", "letter-d21:%")
         .executeTakeFirstOrThrow();
       return Number(done.count) >= perSize * (round + 1) ? true : undefined;

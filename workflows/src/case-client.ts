@@ -60,7 +60,7 @@ export function createCaseStarter(options: CaseClientOptions): CaseStarter {
             tenantId,
             debtorId: debtor.id,
             policy: await options.policyFor(tenantId, debtor, invoices),
-            state: initialCaseState(invoices, caseDebtorOf(debtor)),
+            state: { ...initialCaseState(invoices, caseDebtorOf(debtor)), overrides: debtor.overrides },
             dayMs: options.dayMs,
             historyLimit: options.historyLimit,
           },

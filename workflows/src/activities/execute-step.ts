@@ -227,7 +227,7 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
     const { input, tenant, debtor, chased } = context;
     const { step } = input;
     const mediator = input.notice?.mediator;
-    const language = debtor.language ?? tenant.defaultLanguage;
+    const language = input.language ?? debtor.language ?? tenant.defaultLanguage;
     const templateKey = step.template;
     if (!templateKey) throw toActivityFailure(new RelanceError("misconfigured", `step ${step.id} has no template`));
     const template =
@@ -341,7 +341,7 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
 
   async function phoneTask(context: StepContext): Promise<ExecuteStepResult> {
     const { input, debtor, tenant, chased, result } = context;
-    const language = debtor.language ?? tenant.defaultLanguage;
+    const language = input.language ?? debtor.language ?? tenant.defaultLanguage;
     const script = input.step.template
       ? (deps.templates(language, input.step.template) ?? deps.templates(tenant.defaultLanguage, input.step.template))
       : undefined;

@@ -10,6 +10,7 @@
 import { heartbeat } from "@temporalio/activity";
 import { toCaseInvoice } from "./case-invoice";
 import { createStepRunner } from "./execute-step";
+import { toActivityFailure } from "./failures";
 import type { ActivityDependencies } from "./ports";
 import type { CollectionActivities, ExecuteStepInput, ExecuteStepResult } from "./types";
 
@@ -23,13 +24,20 @@ export function createActivities(deps: ActivityDependencies): CollectionActiviti
       const beating = setInterval(() => heartbeat(), 2_000);
       try {
         return await runStep(input);
+      } catch (error) {
+        // A typed error is retried only when retrying can help (a refusal by the store is final).
+        throw toActivityFailure(error);
       } finally {
         clearInterval(beating);
       }
     },
 
     async recordCase({ tenantId, debtorId, record }) {
-      await store.recordCase(tenantId, debtorId, record);
+      try {
+        await store.recordCase(tenantId, debtorId, record);
+      } catch (error) {
+        throw toActivityFailure(error);
+      }
     },
 
     async closeCase({ tenantId, debtorId, lastStepId }) {

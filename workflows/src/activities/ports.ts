@@ -1,5 +1,14 @@
 /** What the activities need from the outside world: narrow ports the server fills in. */
-import type { AgencyPlugin, CaseInvoice, ChannelPlugin, Clock, CollectionPolicy, Logger, PostalAddress } from "@relance/core";
+import type {
+  AgencyPlugin,
+  CaseInvoice,
+  ChannelPlugin,
+  Clock,
+  CollectionPolicy,
+  DebtorOverrides,
+  Logger,
+  PostalAddress,
+} from "@relance/core";
 import type { LedgerUpdate } from "../workflows/messages";
 import type { MessageTemplate } from "./compose-message";
 import type { CaseRecord } from "./types";
@@ -16,6 +25,7 @@ export interface DebtorRecord {
   readonly address: PostalAddress | null;
   readonly timeZone: string | null;
   readonly tags: readonly string[];
+  readonly overrides: DebtorOverrides;
 }
 
 export interface TenantRecord {

@@ -58,6 +58,8 @@ export interface ExecuteStepInput {
     readonly quietHours?: { readonly start: string; readonly end: string };
   } | null;
   readonly preferredChannel?: ContactChannel;
+  /** The debtor's language override, before the ledger's language and the tenant's default. */
+  readonly language?: string;
   readonly lateCharges?: LateChargeRules;
   readonly notice?: NoticeContext;
   /** The policy calendar's today (days may be compressed in demos and tests). */

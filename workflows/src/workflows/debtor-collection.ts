@@ -465,6 +465,7 @@ export async function debtorCollection(input: DebtorCollectionInput): Promise<vo
           }
         : null,
     ...(state.overrides.preferredChannel ? { preferredChannel: state.overrides.preferredChannel } : {}),
+    ...(state.overrides.language ? { language: state.overrides.language } : {}),
     ...(policy.lateCharges ? { lateCharges: policy.lateCharges } : {}),
     today: today(),
     audience: "debtor",

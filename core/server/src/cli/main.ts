@@ -1,7 +1,7 @@
 /** `relance`: run the product (start, worker, api) and administer it (tenant, import, policy). */
 import { readFile } from "node:fs/promises";
-import { loadEnv, parsePolicy } from "@relance/config";
-import { describeIssue, isRelanceError } from "@relance/core";
+import { loadEnv, loadTemplates, missingTemplates, parsePolicy } from "@relance/config";
+import { describeIssue, isRelanceError, RelanceError } from "@relance/core";
 import { Command, Option } from "commander";
 import { importFile } from "./import-command";
 import { runApi, runStart, runWorker } from "./run-commands";
@@ -57,6 +57,13 @@ policy
   .description("Check a policy file; errors name the exact path")
   .action(async (file: string) => {
     const parsed = parsePolicy(await readFile(file, "utf8"), file);
+    const templates = await loadTemplates();
+    const missing = missingTemplates(parsed, (language, name) => templates.get(language)?.has(name) ?? false);
+    if (missing.length > 0) {
+      throw new RelanceError("validation_failed", `${file}: ${missing.length} template(s) missing in config/templates`, {
+        issues: missing.map((name) => ({ path: name, message: "no such template" })),
+      });
+    }
     console.log(`${file}: valid — "${parsed.name}" (${parsed.key} v${parsed.version}), ${parsed.steps.length} steps`);
   });
 

@@ -61,8 +61,13 @@ async function startWorker(runtime: Runtime, address: string, stoppers: Stopper[
   return worker;
 }
 
+/** The demo plays the French B2B ladder (letters, a call, registered letters, formal notice, agency) fast. */
+const DEMO_POLICY = "fr-b2b";
+const DEMO_DAY_SECONDS = 2;
+
 export async function runStart(options: { demo: boolean }): Promise<void> {
-  const env = loadEnv();
+  const loaded = loadEnv();
+  const env = options.demo && process.env.RELANCE_POLICY === undefined ? { ...loaded, RELANCE_POLICY: DEMO_POLICY } : loaded;
   const logger = loggerFor(env);
   const stoppers: Stopper[] = [];
   onShutdown(logger, stoppers);
@@ -85,7 +90,7 @@ export async function runStart(options: { demo: boolean }): Promise<void> {
     logger,
     devMode: env.RELANCE_DEV_MODE ?? true,
     temporalAddress: address,
-    dayMs: dayMsFrom(env, options.demo ? 4 : undefined),
+    dayMs: dayMsFrom(env, options.demo ? DEMO_DAY_SECONDS : undefined),
   });
   stoppers.push(() => runtime.close());
   await startWorker(runtime, address, stoppers);
@@ -98,6 +103,8 @@ export async function runStart(options: { demo: boolean }): Promise<void> {
       ? `  Temporal Web UI ${devServer.uiUrl}/namespaces/${env.TEMPORAL_NAMESPACE}/workflows`
       : `  Temporal        ${address}`,
     `  Outbox (emails) ${join(runtime.dataDir, "outbox")}${env.SENDGRID_API_KEY ? " (unused: SendGrid is configured)" : ""}`,
+    `  Letters         ${join(runtime.dataDir, "outbox", "letters")}   Agency claims ${join(runtime.dataDir, "agency", "claims")}`,
+    `  Policy          ${env.RELANCE_POLICY} (and its variants)`,
     runtime.dayMs === 86_400_000
       ? "  Time            real days"
       : `  Time            one policy day lasts ${runtime.dayMs / 1000} s`,

@@ -1,5 +1,5 @@
 /** Reading the ledger: debtors, invoices, and the open position a case is planned on. */
-import type { CaseSnapshot, InvoiceStatus, Money, PostalAddress } from "@relance/core";
+import type { CaseSnapshot, DebtorOverrides, InvoiceStatus, Money, PostalAddress } from "@relance/core";
 import { type Selectable, sql } from "kysely";
 import type { Db, DebtorsTable, InvoicesTable } from "../schema";
 import { checkLimit, decodeCursor, encodeCursor, isUuid, type Page, toPage } from "../support";
@@ -17,6 +17,8 @@ export interface DebtorRecord {
   readonly address: PostalAddress | null;
   readonly timeZone: string | null;
   readonly tags: string[];
+  /** Set by a credit controller: preferred channel and language, opt-outs, do-not-chase date, excluded invoices. */
+  readonly overrides: DebtorOverrides;
   readonly paused: boolean;
   readonly createdAt: Date;
   readonly updatedAt: Date;
@@ -59,6 +61,7 @@ function toDebtor(row: Selectable<DebtorsTable>): DebtorRecord {
     address: row.address as PostalAddress | null,
     timeZone: row.time_zone,
     tags: row.tags,
+    overrides: row.overrides as DebtorOverrides,
     paused: row.paused,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
