@@ -13,7 +13,7 @@ import { readJson } from "../support/json";
 import { type LedgerRow, ledgerCsv } from "../support/ledger";
 import { type Engine, eventually, type System, startSystem } from "../support/system";
 
-export const DAY_MS = 400;
+export const DAY_MS = 500;
 const LADDER = [
   "pre-due",
   "reminder-d1",
@@ -266,11 +266,11 @@ export function scenarioSuite(engine: Engine, options: { workflowCache: boolean;
       const id = await debtorIdOf("SF");
       const first = await until(id, "the first reminder", (v) => v.lastStepId === "reminder-d1");
       const promised = await post(`/v1/debtors/${id}/promises`, {
-        promisedDate: addDays(first.today ?? "", 1),
+        promisedDate: addDays(first.today ?? "", 2),
         amountMinor: 40000,
         currency: "EUR",
       });
-      expect(promised.status).toBe(201);
+      expect(promised.status, JSON.stringify(promised.body)).toBe(201);
       const broken = await until(id, "the step after the broken promise", (v) => stepsDone(v).includes("phone-d8"));
       track(broken);
       expect(broken.timeline.some((entry) => entry.kind === "promise" && entry.status === "broken")).toBe(true);
@@ -394,10 +394,14 @@ export function scenarioSuite(engine: Engine, options: { workflowCache: boolean;
         { debtor: "SK", invoice: "SK-2", amount: "700.00", dueInDays: -20 },
       ]);
       const id = await debtorIdOf("SK");
-      await until(id, "the formal notice", (v) => v.lastStepId === "formal-notice");
+      // SK-2 is disputed at once; the ladder goes on for SK-1 alone (chaseUndisputed) up to the agency step.
       const invoices = await invoicesOf(id);
+      await until(id, "the case", (v) => v.state === "open");
       const opened = await post(`/v1/debtors/${id}/disputes`, { invoiceId: invoices.get("SK-2"), reason: "not_as_agreed" });
-      expect(opened.status).toBe(201);
+      expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+      const notice = await until(id, "the formal notice", (v) => stepsDone(v).includes("formal-notice"));
+      const formal = notice.timeline.find((entry) => entry.summary.startsWith("formal-notice:"));
+      expect(formal?.summary).toBeDefined();
       const refused = await until(id, "the agency step", (v) => stepsDone(v).includes("agency"), 60_000);
       track(refused);
       expect(refused.timeline.some((entry) => entry.kind === "decision" && entry.status === "refused")).toBe(true);

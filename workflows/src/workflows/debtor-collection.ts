@@ -130,6 +130,7 @@ export async function debtorCollection(input: DebtorCollectionInput): Promise<vo
       paused: state.paused,
       state,
       today: today(),
+      clock: scale,
       promises: { kept: counters.promisesKept, broken: counters.promisesBroken },
     };
   };

@@ -10,6 +10,7 @@ import type {
   IdleReason,
   Instalment,
   Mediator,
+  TimeScale,
 } from "@relance/core/workflow";
 import { defineQuery, defineSignal, defineUpdate } from "@temporalio/workflow";
 import type { NoticeContext } from "../activities/types";
@@ -42,8 +43,13 @@ export interface CaseView {
   readonly nextAction: NextAction | null;
   readonly paused: boolean;
   readonly state: CaseState;
-  /** The policy calendar's today (days may be compressed in demos and tests). */
+  /**
+   * The policy calendar's today as of the case's last workflow task. A query does not move workflow time:
+   * readers compute today from `clock` and their own clock (`todayOf(clock, Date.now())`).
+   */
   readonly today: string;
+  /** How the case maps policy days to instants (a real day, or compressed days for demos and tests). */
+  readonly clock: TimeScale;
   readonly promises: { readonly kept: number; readonly broken: number };
 }
 

@@ -2,7 +2,7 @@
  * The case as the API shows it: the workflow's view (stage, policy, next action) joined with what the store
  * holds (open balances, disputes, promise, plan, timeline). Shared by every route that changes a case.
  */
-import { notFound, RelanceError } from "@relance/core";
+import { notFound, RelanceError, todayOf } from "@relance/core";
 import type { Dispute, PaymentPlan, PromiseToPay, Store } from "@relance/store";
 import type { CaseCommand, CaseLookup, CaseView, CommandResult, DebtorRecord } from "@relance/workflows";
 import type { ApiServices } from "./services";
@@ -76,7 +76,8 @@ export function caseAccess(services: ApiServices) {
             at: view.nextAction.at,
           }
         : null,
-      today: view?.today ?? null,
+      // Workflow time stands still between tasks (a query does not move it): today is read off the case's clock.
+      today: view ? todayOf(view.clock, Date.now()) : null,
       openBalances: snapshot.openBalances.map(({ amountMinor, currency }) => ({ amountMinor, currency })),
       disputes: disputes.map(toDisputeView),
       promise: promise ? toPromiseView(promise) : null,
