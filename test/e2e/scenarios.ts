@@ -132,6 +132,12 @@ export function scenarioSuite(engine: Engine, options: { workflowCache: boolean;
       track(view);
       expect(stepsDone(view)).toEqual(LADDER);
       expect(view.stage).toBe("ladder_complete");
+      // Nothing automatic is left: a person follows the claim up.
+      const review = await eventually("the review task", async () => {
+        const open = await readJson(await system.request(`/v1/tasks?debtorId=${id}&kind=review`));
+        return open.items.length > 0 ? open.items : undefined;
+      });
+      expect(review[0].title).toMatch(/ladder is complete/);
       // Emails through SendGrid; letters and the claim in the sandboxes; the call in the task list.
       expect(emailsTo("SA")).toHaveLength(3);
       const letters = await readdir(join(system.dataDir, "outbox", "letters"));

@@ -230,6 +230,25 @@ export function collectionStore(store: Store): CollectionStore {
         });
         return;
       }
+      case "ladder_complete": {
+        const debtor = await store.getDebtor(tenantId, debtorId);
+        const task = await store.createTask(tenantId, {
+          idempotencyKey: record.taskKey,
+          debtorId,
+          kind: "review",
+          title: `The ladder is complete for ${debtor?.name ?? "this debtor"}: decide what comes next`,
+          detail: { lastStepId: record.lastStepId },
+        });
+        if (task.created) {
+          await note(tenantId, debtorId, {
+            kind: "decision",
+            status: "ladder_complete",
+            summary: `ladder complete after ${record.lastStepId ?? "no step"}: handed to a person`,
+            detail: { taskId: task.id },
+          });
+        }
+        return;
+      }
       case "segment_added": {
         const debtor = await store.getDebtor(tenantId, debtorId);
         if (debtor && !debtor.tags.includes(record.segment))

@@ -163,6 +163,8 @@ export type CaseRecord =
       readonly instalment?: number;
     }
   | { readonly type: "task_outcome"; readonly taskId: string; readonly outcome: string; readonly note?: string }
+  /** The ladder has nothing left to do while something is still owed: a person decides what comes next. */
+  | { readonly type: "ladder_complete"; readonly taskKey: string; readonly lastStepId: string | null }
   /** A segment the case learned (repeat_late), kept on the debtor for the cases that follow. */
   | { readonly type: "segment_added"; readonly segment: string }
   | { readonly type: "note"; readonly status: string; readonly summary: string; readonly detail?: Record<string, unknown> };

@@ -102,6 +102,7 @@ export async function debtorCollection(input: DebtorCollectionInput): Promise<vo
   let changes = 0;
   // When the ledger view the case holds was read: an older read (a late signal) changes nothing.
   let ledgerReadAt = carried.ledgerReadAt ?? 0;
+  let ladderEndNotedAt: number | null = carried.ladderEndNotedAt ?? null;
 
   const apply = (event: CaseEvent): void => {
     state = applyEvent(state, event, policy);
@@ -511,7 +512,7 @@ export async function debtorCollection(input: DebtorCollectionInput): Promise<vo
         ...input,
         policy,
         state,
-        carried: { ...carried, counters, lastStepId, pendingNotices, ledgerReadAt },
+        carried: { ...carried, counters, lastStepId, pendingNotices, ledgerReadAt, ladderEndNotedAt },
       });
     }
     decision = plan(state, policy, Date.now(), scale);
@@ -527,6 +528,12 @@ export async function debtorCollection(input: DebtorCollectionInput): Promise<vo
       continue;
     }
     if (decision.kind === "idle") {
+      if (decision.reason === "ladder_complete" && ladderEndNotedAt !== state.level) {
+        // Nothing automatic is left while something is owed: never let a case stall in silence.
+        await record({ type: "ladder_complete", taskKey: keyOf(`ladder-complete:${state.level}`), lastStepId });
+        ladderEndNotedAt = state.level;
+        continue;
+      }
       await condition(() => changes !== seen);
       continue;
     }

@@ -75,6 +75,8 @@ export interface DebtorCollectionInput {
     readonly originEpochMs: number;
     readonly counters: CaseCounters;
     readonly lastStepId: string | null;
+    /** The level at which the end of the ladder was handed to a person (once per level). */
+    readonly ladderEndNotedAt?: number | null;
     /** When the ledger view the case holds was read (older reads are ignored). */
     readonly ledgerReadAt?: number;
     /** Notices owed but not yet sent (a dispute's outcome, a broken promise). */
