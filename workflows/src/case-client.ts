@@ -40,39 +40,42 @@ export interface CaseClientOptions {
 
 export function createCaseStarter(options: CaseClientOptions): CaseStarter {
   return {
-    async openOrUpdate(tenantId, debtor: DebtorRecord, update: LedgerUpdate) {
-      const { invoices } = update;
-      const workflowId = debtorWorkflowId(tenantId, debtor.connectionId, debtor.externalId);
-      if (!invoices.some((invoice) => invoice.balanceMinor > 0)) {
-        // Nothing owed: tell a running case (it will close), never open one.
-        try {
-          await options.client.workflow.getHandle(workflowId).signal(ledgerChangedSignal, update);
-        } catch (error) {
-          if (!(error instanceof WorkflowNotFoundError)) throw error;
+    async forTenant(tenantId) {
+      const choose = await options.policyFor(tenantId);
+      return async (debtor: DebtorRecord, update: LedgerUpdate) => {
+        const { invoices } = update;
+        const workflowId = debtorWorkflowId(tenantId, debtor.connectionId, debtor.externalId);
+        if (!invoices.some((invoice) => invoice.balanceMinor > 0)) {
+          // Nothing owed: tell a running case (it will close), never open one.
+          try {
+            await options.client.workflow.getHandle(workflowId).signal(ledgerChangedSignal, update);
+          } catch (error) {
+            if (!(error instanceof WorkflowNotFoundError)) throw error;
+          }
+          return;
         }
-        return;
-      }
-      await options.client.workflow.signalWithStart("debtorCollection", {
-        workflowId,
-        taskQueue: options.taskQueue,
-        args: [
-          {
-            tenantId,
-            debtorId: debtor.id,
-            policy: await options.policyFor(tenantId, debtor, invoices),
-            state: { ...initialCaseState(invoices, caseDebtorOf(debtor)), overrides: debtor.overrides },
-            dayMs: options.dayMs,
-            historyLimit: options.historyLimit,
-          },
-        ],
-        signal: ledgerChangedSignal,
-        signalArgs: [update],
-        // Set at start (no history event); the workflow changes the stage only on pause, resume and close.
-        typedSearchAttributes: [
-          { key: tenantSearchAttribute, value: tenantId },
-          { key: stageSearchAttribute, value: "chasing" },
-        ],
-      });
+        await options.client.workflow.signalWithStart("debtorCollection", {
+          workflowId,
+          taskQueue: options.taskQueue,
+          args: [
+            {
+              tenantId,
+              debtorId: debtor.id,
+              policy: choose(debtor, invoices),
+              state: { ...initialCaseState(invoices, caseDebtorOf(debtor)), overrides: debtor.overrides },
+              dayMs: options.dayMs,
+              historyLimit: options.historyLimit,
+            },
+          ],
+          signal: ledgerChangedSignal,
+          signalArgs: [update],
+          // Set at start (no history event); the workflow changes the stage only when it changes.
+          typedSearchAttributes: [
+            { key: tenantSearchAttribute, value: tenantId },
+            { key: stageSearchAttribute, value: "chasing" },
+          ],
+        });
+      };
     },
   };
 }

@@ -335,7 +335,8 @@ export function collectionStore(store: Store): CollectionStore {
     getTenant: (tenantId) => store.getTenant(tenantId),
     getDebtor: (tenantId, debtorId) => store.getDebtor(tenantId, debtorId),
     getOpenInvoices: (tenantId, debtorId) => store.getOpenInvoices(tenantId, debtorId),
-    openDisputedAmounts: (tenantId, debtorId) => store.openDisputedAmounts(tenantId, debtorId),
+    getDebtorsWithOpenInvoices: (tenantId, debtorIds) => store.getDebtorsWithOpenInvoices(tenantId, debtorIds),
+    getOpenInvoicesWithDisputes: (tenantId, debtorId) => store.getOpenInvoicesWithDisputes(tenantId, debtorId),
     reserveOutbox: (tenantId, entry) => store.reserveOutbox(tenantId, entry),
     markOutboxSending: (tenantId, id) => store.markOutboxSending(tenantId, id),
     async markOutboxSent(tenantId, id, externalId) {

@@ -135,13 +135,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (resolved.channel.webhooks) channelWebhooks.set(resolved.pluginId, resolved.channel.webhooks);
 
   // The tenant's latest version of the default policy, or a variant of it that applies to the debtor.
-  const policyFor: PolicyChooser = async (tenantId, debtor, invoices) => {
+  const policyFor: PolicyChooser = async (tenantId) => {
     const stored = await store.listPolicies(tenantId);
     const byKey = new Map(stored.map((entry) => [entry.key, entry.policy]));
     const base = byKey.get(defaultPolicy.key) ?? defaultPolicy;
-    const state = initialCaseState(invoices, caseDebtorOf(debtor));
-    const balances = chaseOf(state, base)?.balances ?? [];
-    return choosePolicy(byKey.values(), base, (policy) => matches(policy.appliesTo, state, balances));
+    return (debtor, invoices) => {
+      const state = initialCaseState(invoices, caseDebtorOf(debtor));
+      const balances = chaseOf(state, base)?.balances ?? [];
+      return choosePolicy(byKey.values(), base, (policy) => matches(policy.appliesTo, state, balances));
+    };
   };
   const cases = createCaseStarter({
     client,

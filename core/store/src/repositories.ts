@@ -108,6 +108,15 @@ export class Repositories {
   getOpenInvoices(tenantId: string, debtorId: string): Promise<reads.InvoiceRecord[]> {
     return reads.getOpenInvoices(this.db, tenantId, debtorId);
   }
+  getOpenInvoicesWithDisputes(tenantId: string, debtorId: string): Promise<(reads.InvoiceRecord & { disputedMinor: number })[]> {
+    return reads.getOpenInvoicesWithDisputes(this.db, tenantId, debtorId);
+  }
+  getDebtorsWithOpenInvoices(
+    tenantId: string,
+    debtorIds: readonly string[],
+  ): Promise<Map<string, { debtor: reads.DebtorRecord; invoices: reads.InvoiceRecord[] }>> {
+    return reads.getDebtorsWithOpenInvoices(this.db, tenantId, debtorIds);
+  }
   getDebtorOverrides(tenantId: string, debtorId: string): Promise<DebtorOverrides | undefined> {
     return debtorSettings.getDebtorOverrides(this.db, tenantId, debtorId);
   }

@@ -51,16 +51,17 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
     const { tenantId, debtorId, step } = input;
     // Read right before acting: a payment, a credit note or a dispute may have landed a minute ago.
     const readAt = Date.now();
-    const [all, storedDisputes, tenant, debtor] = await Promise.all([
-      store.getOpenInvoices(tenantId, debtorId),
-      store.openDisputedAmounts(tenantId, debtorId),
+    const [all, tenant, debtor] = await Promise.all([
+      store.getOpenInvoicesWithDisputes(tenantId, debtorId),
       tenants.get(tenantId),
       store.getDebtor(tenantId, debtorId),
     ]);
     if (!tenant || !debtor) throw toActivityFailure(new RelanceError("not_found", `debtor ${debtorId} of tenant ${tenantId}`));
+    // The case's own view of its disputes and the store's: whichever holds back more.
     const disputed: Record<string, number> = { ...input.chaseRules.disputedMinor };
-    for (const [invoiceId, amount] of Object.entries(storedDisputes))
-      disputed[invoiceId] = Math.max(disputed[invoiceId] ?? 0, amount);
+    for (const invoice of all) {
+      if (invoice.disputedMinor > 0) disputed[invoice.id] = Math.max(disputed[invoice.id] ?? 0, invoice.disputedMinor);
+    }
     const chased = chaseNow(all, disputed, input);
     const invoices = all.map(toCaseInvoice);
     const result = (outcome: StepOutcome, extra: Partial<ExecuteStepResult> = {}): ExecuteStepResult => ({

@@ -52,14 +52,18 @@ export function createActivities(deps: ActivityDependencies): CollectionActiviti
 
     async signalChangedDebtors({ tenantId, importId, offset, limit }) {
       const ids = await store.listImportChangedDebtors(tenantId, importId, offset, limit);
+      // One read for the whole page, and the tenant's policies loaded once.
+      const readAt = Date.now();
+      const [found, openOrUpdate] = await Promise.all([
+        store.getDebtorsWithOpenInvoices(tenantId, ids),
+        deps.cases.forTenant(tenantId),
+      ]);
       let signalled = 0;
       // signal-with-start is one round trip each: a few in flight at once keeps large imports quick.
       await inParallel(ids, 16, async (debtorId) => {
-        const debtor = await store.getDebtor(tenantId, debtorId);
-        if (!debtor) return;
-        const readAt = Date.now();
-        const invoices = await store.getOpenInvoices(tenantId, debtorId);
-        await deps.cases.openOrUpdate(tenantId, debtor, { invoices: invoices.map(toCaseInvoice), readAt });
+        const entry = found.get(debtorId);
+        if (!entry) return;
+        await openOrUpdate(entry.debtor, { invoices: entry.invoices.map(toCaseInvoice), readAt });
         signalled++;
         heartbeat({ offset, signalled });
       });

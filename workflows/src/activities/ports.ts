@@ -95,8 +95,16 @@ export interface CollectionStore {
   getTenant(tenantId: string): Promise<TenantRecord | undefined>;
   getDebtor(tenantId: string, debtorId: string): Promise<DebtorRecord | undefined>;
   getOpenInvoices(tenantId: string, debtorId: string): Promise<readonly OpenInvoiceRecord[]>;
-  /** Open disputed amounts per invoice id, as the store records them. */
-  openDisputedAmounts(tenantId: string, debtorId: string): Promise<Readonly<Record<string, number>>>;
+  /** Several debtors with their open invoices at once (a sync's page). */
+  getDebtorsWithOpenInvoices(
+    tenantId: string,
+    debtorIds: readonly string[],
+  ): Promise<ReadonlyMap<string, { readonly debtor: DebtorRecord; readonly invoices: readonly OpenInvoiceRecord[] }>>;
+  /** The open invoices with the part each open dispute holds back, as the store records them (one read). */
+  getOpenInvoicesWithDisputes(
+    tenantId: string,
+    debtorId: string,
+  ): Promise<readonly (OpenInvoiceRecord & { readonly disputedMinor: number })[]>;
   reserveOutbox(
     tenantId: string,
     entry: {
@@ -146,17 +154,19 @@ export type AgencyResolver = (tenantId: string) => Promise<ResolvedAgency>;
 
 export type TemplateLookup = (language: string, name: string) => MessageTemplate | undefined;
 
-/** Opens (signal-with-start) or updates the case of a debtor with its open invoices. */
+/** Opens (signal-with-start) or updates the cases of debtors with their open invoices. */
 export interface CaseStarter {
-  openOrUpdate(tenantId: string, debtor: DebtorRecord, update: LedgerUpdate): Promise<void>;
+  /** Loads what opening cases needs for a tenant once (its policies), then opens or updates each. */
+  forTenant(tenantId: string): Promise<(debtor: DebtorRecord, update: LedgerUpdate) => Promise<void>>;
 }
 
-/** The policy a debtor's new case starts on: the tenant's default, or a variant that applies to the debtor. */
+/**
+ * Loads a tenant's policies once and returns the chooser of a debtor's policy: the tenant's default, or a
+ * variant that applies to the debtor.
+ */
 export type PolicyChooser = (
   tenantId: string,
-  debtor: DebtorRecord,
-  invoices: readonly CaseInvoice[],
-) => Promise<CollectionPolicy>;
+) => Promise<(debtor: DebtorRecord, invoices: readonly CaseInvoice[]) => CollectionPolicy>;
 
 export interface ActivityDependencies {
   readonly store: CollectionStore;

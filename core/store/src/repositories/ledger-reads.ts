@@ -264,3 +264,63 @@ export async function getOpenInvoices(db: Db, tenantId: string, debtorId: string
     .execute();
   return rows.map(toInvoice);
 }
+
+/**
+ * Several debtors with their open invoices, in two queries whatever their number: what a sync needs to
+ * update every case an import changed. Unknown ids are left out.
+ */
+export async function getDebtorsWithOpenInvoices(
+  db: Db,
+  tenantId: string,
+  debtorIds: readonly string[],
+): Promise<Map<string, { debtor: DebtorRecord; invoices: InvoiceRecord[] }>> {
+  const ids = debtorIds.filter(isUuid);
+  const result = new Map<string, { debtor: DebtorRecord; invoices: InvoiceRecord[] }>();
+  if (!isUuid(tenantId) || ids.length === 0) return result;
+  const debtors = await db.selectFrom("debtors").selectAll().where("tenant_id", "=", tenantId).where("id", "in", ids).execute();
+  for (const row of debtors) result.set(row.id, { debtor: toDebtor(row), invoices: [] });
+  const invoices = await db
+    .selectFrom("invoices")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("debtor_id", "in", ids)
+    .where("status", "=", "open")
+    .where("balance_minor", ">", 0)
+    .orderBy("due_date")
+    .orderBy("number")
+    .execute();
+  for (const row of invoices) result.get(row.debtor_id)?.invoices.push(toInvoice(row));
+  return result;
+}
+
+/**
+ * What a step re-reads right before acting, in one query: the debtor's open invoices, each with the part
+ * held back by its open dispute (0 when none).
+ */
+export async function getOpenInvoicesWithDisputes(
+  db: Db,
+  tenantId: string,
+  debtorId: string,
+): Promise<(InvoiceRecord & { readonly disputedMinor: number })[]> {
+  if (!isUuid(tenantId) || !isUuid(debtorId)) return [];
+  const rows = await db
+    .selectFrom("invoices")
+    .selectAll("invoices")
+    .select((eb) =>
+      eb
+        .selectFrom("disputes")
+        .select(sql<string>`coalesce(sum(disputes.amount_minor), 0)`.as("held"))
+        .where("disputes.tenant_id", "=", tenantId)
+        .whereRef("disputes.invoice_id", "=", "invoices.id")
+        .where("disputes.status", "in", ["open", "in_mediation"])
+        .as("disputed_minor"),
+    )
+    .where("invoices.tenant_id", "=", tenantId)
+    .where("invoices.debtor_id", "=", debtorId)
+    .where("invoices.status", "=", "open")
+    .where("invoices.balance_minor", ">", 0)
+    .orderBy("invoices.due_date")
+    .orderBy("invoices.number")
+    .execute();
+  return rows.map((row) => ({ ...toInvoice(row), disputedMinor: Number(row.disputed_minor ?? 0) }));
+}
