@@ -64,6 +64,8 @@ export interface ExecuteStepInput {
   readonly notice?: NoticeContext;
   /** The policy calendar's today (days may be compressed in demos and tests). */
   readonly today: string;
+  /** Set when this step ends the ladder: the activity also hands the case to a person (a review task). */
+  readonly ladderCompleteKey?: string;
   /** Who the message is for: the debtor, or the mediator of a dispute (notice.mediator). */
   readonly audience: "debtor" | "mediator";
 }
@@ -97,6 +99,8 @@ export interface ExecuteStepResult {
   readonly contact: ContactChannel | null;
   readonly awaitingHuman: boolean;
   readonly deferredUntil?: number;
+  /** The end of the ladder was handed to a person along with this step. */
+  readonly ladderCompleteNoted?: boolean;
 }
 
 /** Everything a case records besides its steps: each row is written once, by its id. */

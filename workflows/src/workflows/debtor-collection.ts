@@ -544,12 +544,21 @@ export async function debtorCollection(input: DebtorCollectionInput): Promise<vo
       case "step": {
         const { step, stepIndex, repeat } = decision;
         const suffix = repeat > 0 ? `${step.id}:r${repeat}` : step.id;
+        // Will this step leave the ladder with nothing to do? Then the same activity hands it to a person.
+        const after = applyEvent(
+          state,
+          { type: "step_done", stepIndex, repeat, at: Date.now(), passedOver: [], contact: null, awaitingHuman: false },
+          policy,
+        );
+        const next = plan(after, policy, Date.now(), scale);
+        const endsLadder = next.kind === "idle" && next.reason === "ladder_complete" && ladderEndNotedAt !== after.level;
         const result = await run({
           ...stepInput(step, stepIndex, repeat, suffix),
           passedOver: decision.passedOver.map((entry) => ({
             stepId: policy.steps[entry.stepIndex]?.id ?? String(entry.stepIndex),
             reason: entry.reason,
           })),
+          ...(endsLadder ? { ladderCompleteKey: keyOf(`ladder-complete:${after.level}`) } : {}),
         });
         if (result.outcome === "deferred") break;
         if (result.outcome === "not_sent_nothing_owed") {
@@ -568,6 +577,8 @@ export async function debtorCollection(input: DebtorCollectionInput): Promise<vo
           awaitingHuman: result.awaitingHuman,
         });
         lastStepId = step.id;
+        // Handed to a person either way: with a review task, or by the step itself (wait_for_human, a refusal).
+        if (result.ladderCompleteNoted || (endsLadder && result.awaitingHuman)) ladderEndNotedAt = state.level;
         break;
       }
       case "promise_kept": {
