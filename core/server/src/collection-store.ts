@@ -336,12 +336,13 @@ export function collectionStore(store: Store): CollectionStore {
     getDebtor: (tenantId, debtorId) => store.getDebtor(tenantId, debtorId),
     getOpenInvoices: (tenantId, debtorId) => store.getOpenInvoices(tenantId, debtorId),
     getDebtorsWithOpenInvoices: (tenantId, debtorIds) => store.getDebtorsWithOpenInvoices(tenantId, debtorIds),
-    getOpenInvoicesWithDisputes: (tenantId, debtorId) => store.getOpenInvoicesWithDisputes(tenantId, debtorId),
+    getStepContext: (tenantId, debtorId) => store.getStepContext(tenantId, debtorId),
     reserveOutbox: (tenantId, entry) => store.reserveOutbox(tenantId, entry),
     markOutboxSending: (tenantId, id) => store.markOutboxSending(tenantId, id),
     async markOutboxSent(tenantId, id, externalId) {
       await store.markOutboxSent(tenantId, id, externalId);
     },
+    markOutboxSentAndRecord: (tenantId, id, externalId, entry) => store.markOutboxSentAndRecord(tenantId, id, externalId, entry),
     async markOutboxInDoubt(tenantId, id, reason) {
       await store.markOutboxInDoubt(tenantId, id, reason);
     },

@@ -111,6 +111,9 @@ export class Repositories {
   getOpenInvoicesWithDisputes(tenantId: string, debtorId: string): Promise<(reads.InvoiceRecord & { disputedMinor: number })[]> {
     return reads.getOpenInvoicesWithDisputes(this.db, tenantId, debtorId);
   }
+  getStepContext(tenantId: string, debtorId: string) {
+    return reads.getStepContext(this.db, tenantId, debtorId);
+  }
   getDebtorsWithOpenInvoices(
     tenantId: string,
     debtorIds: readonly string[],
@@ -261,6 +264,14 @@ export class Repositories {
   }
   markOutboxSending(tenantId: string, messageId: string): Promise<number> {
     return outbox.markOutboxSending(this.db, tenantId, messageId);
+  }
+  markOutboxSentAndRecord(
+    tenantId: string,
+    messageId: string,
+    externalId: string,
+    entry: Parameters<typeof outbox.markOutboxSentAndRecord>[4],
+  ): Promise<void> {
+    return outbox.markOutboxSentAndRecord(this.db, tenantId, messageId, externalId, entry);
   }
   markOutboxSent(tenantId: string, messageId: string, externalId: string): Promise<outbox.OutboxMessage> {
     return outbox.markOutboxSent(this.db, tenantId, messageId, externalId);

@@ -51,12 +51,9 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
     const { tenantId, debtorId, step } = input;
     // Read right before acting: a payment, a credit note or a dispute may have landed a minute ago.
     const readAt = Date.now();
-    const [all, tenant, debtor] = await Promise.all([
-      store.getOpenInvoicesWithDisputes(tenantId, debtorId),
-      tenants.get(tenantId),
-      store.getDebtor(tenantId, debtorId),
-    ]);
-    if (!tenant || !debtor) throw toActivityFailure(new RelanceError("not_found", `debtor ${debtorId} of tenant ${tenantId}`));
+    const [stored, tenant] = await Promise.all([store.getStepContext(tenantId, debtorId), tenants.get(tenantId)]);
+    if (!tenant || !stored) throw toActivityFailure(new RelanceError("not_found", `debtor ${debtorId} of tenant ${tenantId}`));
+    const { debtor, invoices: all } = stored;
     // The case's own view of its disputes and the store's: whichever holds back more.
     const disputed: Record<string, number> = { ...input.chaseRules.disputedMinor };
     for (const invoice of all) {
@@ -185,8 +182,13 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
     await store.markOutboxSending(tenantId, row.id);
     try {
       const sent = await resolved.channel.send(message, options);
-      await store.markOutboxSent(tenantId, row.id, sent.externalId);
-      await recordMessage(context, row.id, resolved, sent.status, messageSummary(message, step.id));
+      await store.markOutboxSentAndRecord(tenantId, row.id, sent.externalId, {
+        debtorId,
+        channel: resolved.pluginId,
+        status: sent.status,
+        summary: messageSummary(message, step.id),
+        detail: messageDetail(input),
+      });
       return done("sent");
     } catch (error) {
       if (isRelanceError(error) && !error.retryable) {
@@ -213,14 +215,7 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
       channel: resolved.pluginId,
       status,
       summary,
-      detail: {
-        stepId: input.step.id,
-        action: input.step.action,
-        template: input.step.template,
-        policy: input.policy,
-        audience: input.audience,
-        ...(input.repeat > 0 ? { repeat: input.repeat } : {}),
-      },
+      detail: messageDetail(input),
     });
   }
 
@@ -532,6 +527,17 @@ function chaseNow(
     .filter((invoice) => !excluded.has(invoice.id))
     .map((invoice) => ({ ...invoice, chaseMinor: invoice.balanceMinor - (disputed[invoice.id] ?? 0) }))
     .filter((invoice) => invoice.chaseMinor > 0);
+}
+
+function messageDetail(input: ExecuteStepInput): Record<string, unknown> {
+  return {
+    stepId: input.step.id,
+    action: input.step.action,
+    template: input.step.template,
+    policy: input.policy,
+    audience: input.audience,
+    ...(input.repeat > 0 ? { repeat: input.repeat } : {}),
+  };
 }
 
 function contacts(action: StepAction): boolean {

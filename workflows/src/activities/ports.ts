@@ -100,11 +100,17 @@ export interface CollectionStore {
     tenantId: string,
     debtorIds: readonly string[],
   ): Promise<ReadonlyMap<string, { readonly debtor: DebtorRecord; readonly invoices: readonly OpenInvoiceRecord[] }>>;
-  /** The open invoices with the part each open dispute holds back, as the store records them (one read). */
-  getOpenInvoicesWithDisputes(
+  /**
+   * What a step re-reads right before acting, in one read: the debtor, and its open invoices with the part
+   * each open dispute holds back, as the store records them.
+   */
+  getStepContext(
     tenantId: string,
     debtorId: string,
-  ): Promise<readonly (OpenInvoiceRecord & { readonly disputedMinor: number })[]>;
+  ): Promise<
+    | { readonly debtor: DebtorRecord; readonly invoices: readonly (OpenInvoiceRecord & { readonly disputedMinor: number })[] }
+    | undefined
+  >;
   reserveOutbox(
     tenantId: string,
     entry: {
@@ -118,6 +124,13 @@ export interface CollectionStore {
   ): Promise<OutboxRecord>;
   markOutboxSending(tenantId: string, id: string): Promise<number>;
   markOutboxSent(tenantId: string, id: string, externalId: string): Promise<void>;
+  /** Marks the message sent and records it on the timeline, in one round trip. */
+  markOutboxSentAndRecord(
+    tenantId: string,
+    id: string,
+    externalId: string,
+    entry: { debtorId: string; channel: string; status: string; summary: string; detail: Record<string, unknown> },
+  ): Promise<void>;
   markOutboxInDoubt(tenantId: string, id: string, reason: string): Promise<void>;
   markOutboxFailed(tenantId: string, id: string, error: string): Promise<void>;
   appendCommunication(tenantId: string, entry: CommunicationEntry): Promise<void>;

@@ -324,3 +324,76 @@ export async function getOpenInvoicesWithDisputes(
     .execute();
   return rows.map((row) => ({ ...toInvoice(row), disputedMinor: Number(row.disputed_minor ?? 0) }));
 }
+
+/**
+ * Everything a step re-reads right before acting, in one round trip: the debtor, and its open invoices
+ * each with the part its open dispute holds back. Undefined when the debtor is not the tenant's.
+ */
+export async function getStepContext(
+  db: Db,
+  tenantId: string,
+  debtorId: string,
+): Promise<{ debtor: DebtorRecord; invoices: (InvoiceRecord & { readonly disputedMinor: number })[] } | undefined> {
+  if (!isUuid(tenantId) || !isUuid(debtorId)) return undefined;
+  const row = await db
+    .selectFrom("debtors")
+    .selectAll("debtors")
+    .select(
+      sql<OpenInvoiceJson[]>`coalesce((
+        SELECT json_agg(json_build_object(
+          'id', i.id, 'connection_id', i.connection_id, 'external_id', i.external_id, 'number', i.number,
+          'currency', i.currency, 'total_minor', i.total_minor, 'balance_minor', i.balance_minor,
+          'issue_date', i.issue_date, 'due_date', i.due_date, 'reference', i.reference,
+          'created_at', i.created_at, 'updated_at', i.updated_at,
+          'disputed_minor', coalesce((
+            SELECT sum(x.amount_minor) FROM disputes x
+            WHERE x.tenant_id = i.tenant_id AND x.invoice_id = i.id AND x.status IN ('open', 'in_mediation')
+          ), 0)
+        ) ORDER BY i.due_date, i.number)
+        FROM invoices i
+        WHERE i.tenant_id = debtors.tenant_id AND i.debtor_id = debtors.id AND i.status = 'open' AND i.balance_minor > 0
+      ), '[]'::json)`.as("open_invoices"),
+    )
+    .where("debtors.tenant_id", "=", tenantId)
+    .where("debtors.id", "=", debtorId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { open_invoices: openInvoices, ...debtorRow } = row;
+  const invoices = (typeof openInvoices === "string" ? (JSON.parse(openInvoices) as OpenInvoiceJson[]) : openInvoices).map(
+    (invoice) => ({
+      id: invoice.id,
+      tenantId,
+      connectionId: invoice.connection_id,
+      debtorId,
+      externalId: invoice.external_id,
+      number: invoice.number,
+      currency: invoice.currency.trim(),
+      totalMinor: Number(invoice.total_minor),
+      balanceMinor: Number(invoice.balance_minor),
+      issueDate: invoice.issue_date,
+      dueDate: invoice.due_date,
+      status: "open" as const,
+      reference: invoice.reference,
+      createdAt: new Date(invoice.created_at),
+      updatedAt: new Date(invoice.updated_at),
+      disputedMinor: Number(invoice.disputed_minor),
+    }),
+  );
+  return { debtor: toDebtor(debtorRow as Selectable<DebtorsTable>), invoices };
+}
+
+interface OpenInvoiceJson {
+  readonly id: string;
+  readonly connection_id: string;
+  readonly external_id: string;
+  readonly number: string;
+  readonly currency: string;
+  readonly total_minor: number | string;
+  readonly balance_minor: number | string;
+  readonly issue_date: string;
+  readonly due_date: string;
+  readonly reference: string | null;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly disputed_minor: number | string;
+}

@@ -239,3 +239,50 @@ export async function listOutbox(db: Db, tenantId: string, filter: OutboxFilter 
   const rows = await query.orderBy("created_at").orderBy("id").limit(limit).execute();
   return rows.map(toMessage);
 }
+
+/**
+ * Marks a message sent and records it on the timeline in one statement (one round trip per send). Falls
+ * back to the two steps when the row was not open (a retry replaying its last step).
+ */
+export async function markOutboxSentAndRecord(
+  db: Db,
+  tenantId: string,
+  messageId: string,
+  externalId: string,
+  entry: {
+    readonly debtorId: string;
+    readonly channel: string;
+    readonly status: string;
+    readonly summary: string;
+    readonly detail: Record<string, unknown>;
+  },
+): Promise<void> {
+  if (!isUuid(tenantId) || !isUuid(messageId)) throw notFound("outbox message");
+  const recorded = await sql<{ id: string }>`
+    WITH sent AS (
+      UPDATE outbox SET status = 'sent', external_id = ${externalId}, last_error = NULL, sent_at = now(), updated_at = now()
+      WHERE tenant_id = ${tenantId} AND id = ${messageId} AND status IN ('pending', 'sending', 'in_doubt')
+      RETURNING id
+    )
+    INSERT INTO communications (tenant_id, debtor_id, message_id, kind, channel, status, summary, detail, occurred_at)
+    SELECT ${tenantId}, ${entry.debtorId}, sent.id, 'message', ${entry.channel}, ${entry.status}, ${entry.summary},
+      ${JSON.stringify(entry.detail)}::jsonb, ${new Date()}
+    FROM sent
+    RETURNING id`.execute(db);
+  if (recorded.rows.length > 0) return;
+  await markOutboxSent(db, tenantId, messageId, externalId);
+  await db
+    .insertInto("communications")
+    .values({
+      tenant_id: tenantId,
+      debtor_id: entry.debtorId,
+      message_id: messageId,
+      kind: "message",
+      channel: entry.channel,
+      status: entry.status,
+      summary: entry.summary,
+      detail: JSON.stringify(entry.detail),
+      occurred_at: new Date(),
+    })
+    .execute();
+}
