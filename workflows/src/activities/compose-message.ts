@@ -49,6 +49,16 @@ export function composeMessage(input: ComposeInput): { subject: string; text: st
   const { language } = input;
   const invoices = [...input.invoices].sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.number.localeCompare(b.number));
   const extras = input.extras ?? {};
+  const statementLine = (line: StatementLine) => {
+    const overdue = daysBetween(line.dueDate, input.today);
+    return {
+      number: line.number,
+      issueDate: formatDate(line.issueDate, language),
+      dueDate: formatDate(line.dueDate, language),
+      amountDue: formatMoney(line.balance, language),
+      daysOverdue: overdue > 0 ? overdue : null,
+    };
+  };
   const percent = (basisPoints: number) =>
     new Intl.NumberFormat(language, { style: "percent", minimumFractionDigits: 2 }).format(basisPoints / 10_000);
   const view = {
@@ -78,16 +88,12 @@ export function composeMessage(input: ComposeInput): { subject: string; text: st
     totalDue: totalsByCurrency(invoices.map((line) => line.balance))
       .map((total) => formatMoney(total, language))
       .join(" + "),
-    invoices: invoices.map((line) => {
-      const overdue = daysBetween(line.dueDate, input.today);
-      return {
-        number: line.number,
-        issueDate: formatDate(line.issueDate, language),
-        dueDate: formatDate(line.dueDate, language),
-        amountDue: formatMoney(line.balance, language),
-        daysOverdue: overdue > 0 ? overdue : null,
-      };
-    }),
+    // What is past due, apart: a formal notice demands these, never what is not due yet.
+    overdueTotal: totalsByCurrency(invoices.filter((line) => line.dueDate < input.today).map((line) => line.balance))
+      .map((total) => formatMoney(total, language))
+      .join(" + "),
+    invoices: invoices.map(statementLine),
+    overdueInvoices: invoices.filter((line) => line.dueDate < input.today).map(statementLine),
   };
   const subject = Mustache.render(input.template.subject, view, {}, plain).replace(/\s+/g, " ").trim();
   const text = Mustache.render(input.template.text, view, {}, plain);
