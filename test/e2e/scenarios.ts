@@ -431,6 +431,8 @@ export function scenarioSuite(engine: Engine, options: { workflowCache: boolean;
       await importRows([{ debtor: "SM", invoice: "SM-1", amount: "500.00", dueInDays: 3 }]);
       const id = await debtorIdOf("SM");
       const running = await until(id, "the pre-due step", (v) => v.lastStepId === "pre-due");
+      // Held still while the policy changes, so the check below does not race the next step.
+      expect((await post(`/v1/debtors/${id}/case/pause`, { reason: "policy review" })).status).toBe(200);
       const current = await readJson(await system.request("/v1/policies/fr-b2b/versions/1"));
       const edited = { ...current.policy, name: `${current.policy.name} (edited)` };
       delete edited.version;
@@ -450,7 +452,12 @@ export function scenarioSuite(engine: Engine, options: { workflowCache: boolean;
       track(after);
       expect(after.policy).toEqual({ key: "fr-b2b", version });
       expect(after.lastStepId).toBe("pre-due");
+      expect(after.level).toBe(running.level);
       expect(after.timeline.some((entry) => entry.status === "policy_migrated")).toBe(true);
+      // Resumed, the case goes on from its place on the new version.
+      expect((await post(`/v1/debtors/${id}/case/resume`, {})).status).toBe(200);
+      const next = await until(id, "the next step on the new version", (v) => v.lastStepId === "reminder-d1");
+      expect(next.policy).toEqual({ key: "fr-b2b", version });
     });
   });
 }
