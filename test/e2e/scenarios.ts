@@ -61,7 +61,11 @@ function fileKey(external: string): string {
 }
 
 export function scenarioSuite(engine: Engine, options: { workflowCache: boolean; record?: string }) {
-  describe.concurrent(`escalation scenarios on ${engine} (workflow cache ${options.workflowCache ? "on" : "off"})`, () => {
+  // Side by side on two cores, next to other test files, a case without its workflow cache replays its whole
+  // history on every task: scenarios get time to finish (their timers are anchored on real time anyway).
+  describe.concurrent(`escalation scenarios on ${engine} (workflow cache ${options.workflowCache ? "on" : "off"})`, {
+    timeout: 240_000,
+  }, () => {
     let system: System;
     const recorded: string[] = [];
 
@@ -95,7 +99,7 @@ export function scenarioSuite(engine: Engine, options: { workflowCache: boolean;
     async function caseOf(debtorId: string): Promise<CaseBody> {
       return readJson(await system.request(`/v1/debtors/${debtorId}/case?limit=500`));
     }
-    function until(debtorId: string, what: string, check: (view: CaseBody) => boolean, timeoutMs = 90_000): Promise<CaseBody> {
+    function until(debtorId: string, what: string, check: (view: CaseBody) => boolean, timeoutMs = 180_000): Promise<CaseBody> {
       return eventually(
         what,
         async () => {
@@ -408,7 +412,7 @@ export function scenarioSuite(engine: Engine, options: { workflowCache: boolean;
       const notice = await until(id, "the formal notice", (v) => stepsDone(v).includes("formal-notice"));
       const formal = notice.timeline.find((entry) => entry.summary.startsWith("formal-notice:"));
       expect(formal?.summary).toBeDefined();
-      const refused = await until(id, "the agency step", (v) => stepsDone(v).includes("agency"), 60_000);
+      const refused = await until(id, "the agency step", (v) => stepsDone(v).includes("agency"));
       track(refused);
       expect(refused.timeline.some((entry) => entry.kind === "decision" && entry.status === "refused")).toBe(true);
       expect(refused.stage).toBe("awaiting_human");
