@@ -14,6 +14,7 @@ import { type LedgerRow, ledgerCsv } from "../support/ledger";
 import { type Engine, eventually, type System, startSystem } from "../support/system";
 
 export const DAY_MS = 500;
+const POLL_MS = 300;
 const LADDER = [
   "pre-due",
   "reminder-d1",
@@ -107,6 +108,8 @@ export function scenarioSuite(engine: Engine, options: { workflowCache: boolean;
           return check(view) ? view : undefined;
         },
         timeoutMs,
+        // Each look queries the case; without a workflow cache every query replays its whole history.
+        POLL_MS,
       );
     }
     async function post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
