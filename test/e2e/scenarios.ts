@@ -316,8 +316,13 @@ export function scenarioSuite(engine: Engine, options: { workflowCache: boolean;
         stepsDone(v).some((step) => step.endsWith("-2") && step.startsWith("instalment")),
       );
       await importRows([{ debtor: "SG", invoice: "SG-1", amount: "300.00", due: "0.00", dueInDays: -2 }]);
-      const closed = await until(id, "the case to close", (v) => v.state === "closed");
-      expect(closed.timeline.some((entry) => entry.kind === "plan" && entry.status === "completed")).toBe(true);
+      // The view reads the timeline and describes the case side by side: wait for both.
+      const closed = await until(
+        id,
+        "the case to close with its plan completed",
+        (v) => v.state === "closed" && v.timeline.some((entry) => entry.kind === "plan" && entry.status === "completed"),
+      );
+      expect(closed.timeline.some((entry) => entry.kind === "plan" && entry.status === "broken")).toBe(false);
       expect(stepsDone(closed).filter((step) => LADDER.includes(step))).toEqual(["reminder-d1"]);
     });
 
