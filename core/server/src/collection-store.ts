@@ -380,7 +380,6 @@ export function collectionStore(store: Store): CollectionStore {
       return { id: created.id, created: created.created };
     },
     recordCase,
-    promiseCounts: (tenantId, debtorId) => store.promiseCounts(tenantId, debtorId),
     async listImportChangedDebtors(tenantId, importId, offset, limit) {
       const row = await store.db
         .selectFrom("imports")

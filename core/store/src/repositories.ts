@@ -108,9 +108,6 @@ export class Repositories {
   getOpenInvoices(tenantId: string, debtorId: string): Promise<reads.InvoiceRecord[]> {
     return reads.getOpenInvoices(this.db, tenantId, debtorId);
   }
-  getOpenInvoicesWithDisputes(tenantId: string, debtorId: string): Promise<(reads.InvoiceRecord & { disputedMinor: number })[]> {
-    return reads.getOpenInvoicesWithDisputes(this.db, tenantId, debtorId);
-  }
   getStepContext(tenantId: string, debtorId: string) {
     return reads.getStepContext(this.db, tenantId, debtorId);
   }

@@ -145,8 +145,6 @@ export interface CollectionStore {
   recordCase(tenantId: string, debtorId: string, record: CaseRecord): Promise<void>;
   /** Internal ids of the debtors an import changed, in a stable order. */
   listImportChangedDebtors(tenantId: string, importId: string, offset: number, limit: number): Promise<readonly string[]>;
-  /** What a new case starts from: promise history feeds the `repeat_late` segment. */
-  promiseCounts(tenantId: string, debtorId: string): Promise<{ kept: number; broken: number }>;
 }
 
 export interface ResolvedChannel {

@@ -294,38 +294,6 @@ export async function getDebtorsWithOpenInvoices(
 }
 
 /**
- * What a step re-reads right before acting, in one query: the debtor's open invoices, each with the part
- * held back by its open dispute (0 when none).
- */
-export async function getOpenInvoicesWithDisputes(
-  db: Db,
-  tenantId: string,
-  debtorId: string,
-): Promise<(InvoiceRecord & { readonly disputedMinor: number })[]> {
-  if (!isUuid(tenantId) || !isUuid(debtorId)) return [];
-  const rows = await db
-    .selectFrom("invoices")
-    .selectAll("invoices")
-    .select((eb) =>
-      eb
-        .selectFrom("disputes")
-        .select(sql<string>`coalesce(sum(disputes.amount_minor), 0)`.as("held"))
-        .where("disputes.tenant_id", "=", tenantId)
-        .whereRef("disputes.invoice_id", "=", "invoices.id")
-        .where("disputes.status", "in", ["open", "in_mediation"])
-        .as("disputed_minor"),
-    )
-    .where("invoices.tenant_id", "=", tenantId)
-    .where("invoices.debtor_id", "=", debtorId)
-    .where("invoices.status", "=", "open")
-    .where("invoices.balance_minor", ">", 0)
-    .orderBy("invoices.due_date")
-    .orderBy("invoices.number")
-    .execute();
-  return rows.map((row) => ({ ...toInvoice(row), disputedMinor: Number(row.disputed_minor ?? 0) }));
-}
-
-/**
  * Everything a step re-reads right before acting, in one round trip: the debtor, and its open invoices
  * each with the part its open dispute holds back. Undefined when the debtor is not the tenant's.
  */
