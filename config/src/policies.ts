@@ -25,8 +25,6 @@ export function parsePolicy(text: string, fileName: string): CollectionPolicy {
   );
 }
 
-export const formatPath = formatIssuePath;
-
 export async function loadPolicies(directory = policiesDir): Promise<Map<string, CollectionPolicy>> {
   const policies = new Map<string, CollectionPolicy>();
   for (const file of (await readdir(directory)).filter((name) => /\.ya?ml$/.test(name)).sort()) {

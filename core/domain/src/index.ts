@@ -10,5 +10,4 @@ export * from "./errors";
 export * from "./ladder";
 export * from "./money";
 export * from "./plugins";
-export * from "./policy-schema";
 export * from "./registry";

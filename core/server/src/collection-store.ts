@@ -334,7 +334,6 @@ export function collectionStore(store: Store): CollectionStore {
   return {
     getTenant: (tenantId) => store.getTenant(tenantId),
     getDebtor: (tenantId, debtorId) => store.getDebtor(tenantId, debtorId),
-    getOpenInvoices: (tenantId, debtorId) => store.getOpenInvoices(tenantId, debtorId),
     getDebtorsWithOpenInvoices: (tenantId, debtorIds) => store.getDebtorsWithOpenInvoices(tenantId, debtorIds),
     getStepContext: (tenantId, debtorId) => store.getStepContext(tenantId, debtorId),
     reserveOutbox: (tenantId, entry) => store.reserveOutbox(tenantId, entry),

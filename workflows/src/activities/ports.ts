@@ -94,7 +94,6 @@ export interface NewTask {
 export interface CollectionStore {
   getTenant(tenantId: string): Promise<TenantRecord | undefined>;
   getDebtor(tenantId: string, debtorId: string): Promise<DebtorRecord | undefined>;
-  getOpenInvoices(tenantId: string, debtorId: string): Promise<readonly OpenInvoiceRecord[]>;
   /** Several debtors with their open invoices at once (a sync's page). */
   getDebtorsWithOpenInvoices(
     tenantId: string,

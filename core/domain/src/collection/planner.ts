@@ -3,7 +3,7 @@
  * No I/O and no clock: workflow code calls it on every turn. Quiet hours and business days depend on the
  * debtor's time zone and are applied by the sending activity, which may defer a step.
  */
-import { addDays, type CalendarDate } from "../dates";
+import type { CalendarDate } from "../dates";
 import { instantOf, type TimeScale } from "../ladder";
 import type { Money } from "../money";
 import type { CaseInvoice, CaseState, OpenDispute } from "./case-state";
@@ -254,9 +254,4 @@ export function contactAllowedFrom(
   const bound = contacts[contacts.length - maxContactsPer30Days];
   if (bound) earliest = Math.max(earliest, bound.at + WINDOW_DAYS * scale.dayMs);
   return earliest;
-}
-
-/** The calendar date a promise may be made for at the latest. */
-export function latestPromiseDate(today: CalendarDate, policy: CollectionPolicy): CalendarDate {
-  return addDays(today, policy.promises.maxDaysAhead);
 }
