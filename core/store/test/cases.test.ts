@@ -2,29 +2,7 @@ import type { PlanRules, Store } from "@relance/store";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestStore, testEngines } from "../../../test/support/database";
-import { type CaseWorld, makeCaseWorld } from "./fixtures";
-
-/** What a rejected call's error looks like: its code and the paths of its issues, in order. */
-async function failure(promise: Promise<unknown>): Promise<{ code: string; paths: (string | undefined)[] }> {
-  try {
-    await promise;
-  } catch (error) {
-    const { code, issues = [] } = error as { code: string; issues?: { path?: string }[] };
-    return { code, paths: issues.map((issue) => issue.path) };
-  }
-  throw new Error("expected the call to fail");
-}
-
-/** The PostgreSQL error code and constraint of a statement the database refuses. */
-async function refused(promise: Promise<unknown>): Promise<{ code: unknown; constraint: unknown }> {
-  try {
-    await promise;
-  } catch (error) {
-    const { code, constraint } = error as { code?: unknown; constraint?: unknown };
-    return { code, constraint };
-  }
-  throw new Error("expected the database to refuse the statement");
-}
+import { type CaseWorld, failure, makeCaseWorld, refused } from "./fixtures";
 
 const USER_MEDIATOR = { kind: "user", userId: "u-42", name: "Camille Martin" } as const;
 

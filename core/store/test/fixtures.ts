@@ -88,3 +88,25 @@ export async function makeCaseWorld(store: Repositories, name = "Acme"): Promise
     },
   };
 }
+
+/** What a rejected call's error looks like: its code and the paths of its issues, in order. */
+export async function failure(promise: Promise<unknown>): Promise<{ code: string; paths: (string | undefined)[] }> {
+  try {
+    await promise;
+  } catch (error) {
+    const { code, issues = [] } = error as { code: string; issues?: { path?: string }[] };
+    return { code, paths: issues.map((issue) => issue.path) };
+  }
+  throw new Error("expected the call to fail");
+}
+
+/** The PostgreSQL error code and constraint of a statement the database refuses. */
+export async function refused(promise: Promise<unknown>): Promise<{ code: unknown; constraint: unknown }> {
+  try {
+    await promise;
+  } catch (error) {
+    const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+    return { code, constraint };
+  }
+  throw new Error("expected the database to refuse the statement");
+}

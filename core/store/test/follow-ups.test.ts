@@ -3,27 +3,7 @@ import type { Store } from "@relance/store";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestStore, testEngines } from "../../../test/support/database";
-import { debtor, makeCaseWorld } from "./fixtures";
-
-async function failure(promise: Promise<unknown>): Promise<{ code: string; paths: (string | undefined)[] }> {
-  try {
-    await promise;
-  } catch (error) {
-    const { code, issues = [] } = error as { code: string; issues?: { path?: string }[] };
-    return { code, paths: issues.map((issue) => issue.path) };
-  }
-  throw new Error("expected the call to fail");
-}
-
-async function refused(promise: Promise<unknown>): Promise<{ code: unknown; constraint: unknown }> {
-  try {
-    await promise;
-  } catch (error) {
-    const { code, constraint } = error as { code?: unknown; constraint?: unknown };
-    return { code, constraint };
-  }
-  throw new Error("expected the database to refuse the statement");
-}
+import { debtor, failure, makeCaseWorld, refused } from "./fixtures";
 
 describe.each(testEngines())("tasks on %s", (engine) => {
   let store: Store;
