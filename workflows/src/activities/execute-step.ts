@@ -226,10 +226,7 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
     const language = input.language ?? debtor.language ?? tenant.defaultLanguage;
     const templateKey = step.template;
     if (!templateKey) throw toActivityFailure(new RelanceError("misconfigured", `step ${step.id} has no template`));
-    const template =
-      deps.templates(language, templateKey) ??
-      deps.templates(language.split("-")[0] ?? language, templateKey) ??
-      deps.templates(tenant.defaultLanguage, templateKey);
+    const template = templateFor(language, templateKey, tenant);
     if (!template) {
       throw toActivityFailure(new RelanceError("misconfigured", `no template "${templateKey}" for language ${language}`));
     }
@@ -335,21 +332,29 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
     };
   }
 
-  async function phoneTask(context: StepContext): Promise<ExecuteStepResult> {
-    const { input, debtor, tenant, chased, result } = context;
-    const language = input.language ?? debtor.language ?? tenant.defaultLanguage;
-    const script = input.step.template
-      ? (deps.templates(language, input.step.template) ?? deps.templates(tenant.defaultLanguage, input.step.template))
-      : undefined;
-    const task = await store.createTask(input.tenantId, {
+  /** A template in the debtor's language, its base language ("fr" for "fr-CA"), or the tenant's. */
+  function templateFor(language: string, key: string, tenant: TenantRecord) {
+    return (
+      deps.templates(language, key) ??
+      deps.templates(language.split("-")[0] ?? language, key) ??
+      deps.templates(tenant.defaultLanguage, key)
+    );
+  }
+
+  /** Opens the step's task for a person, once by the step's key, and notes it on the timeline the first time. */
+  async function openStepTask(
+    context: StepContext,
+    task: { kind: "phone_call" | "review"; title: string; detail: Record<string, unknown>; summary: string },
+  ): Promise<void> {
+    const { input, chased } = context;
+    const opened = await store.createTask(input.tenantId, {
       idempotencyKey: input.idempotencyKey,
       debtorId: input.debtorId,
-      kind: "phone_call",
-      title: `Call ${debtor.name}${debtor.phone ? ` (${debtor.phone})` : ""}: ${input.step.id}`,
+      kind: task.kind,
+      title: task.title,
       detail: {
         stepId: input.step.id,
-        phone: debtor.phone,
-        script: script?.text ?? null,
+        ...task.detail,
         invoices: chased.map((invoice) => ({
           number: invoice.number,
           currency: invoice.currency,
@@ -357,44 +362,38 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
         })),
       },
     });
-    if (task.created) {
+    if (opened.created) {
       await store.appendCommunication(input.tenantId, {
         debtorId: input.debtorId,
         kind: "task",
         status: "open",
-        summary: `${input.step.id}: phone call to ${debtor.name} added to the task list`,
-        detail: { taskId: task.id, stepId: input.step.id, policy: input.policy },
+        summary: `${input.step.id}: ${task.summary}`,
+        detail: { taskId: opened.id, stepId: input.step.id, policy: input.policy },
       });
     }
+  }
+
+  async function phoneTask(context: StepContext): Promise<ExecuteStepResult> {
+    const { input, debtor, tenant, result } = context;
+    const language = input.language ?? debtor.language ?? tenant.defaultLanguage;
+    const script = input.step.template ? templateFor(language, input.step.template, tenant) : undefined;
+    await openStepTask(context, {
+      kind: "phone_call",
+      title: `Call ${debtor.name}${debtor.phone ? ` (${debtor.phone})` : ""}: ${input.step.id}`,
+      detail: { phone: debtor.phone, script: script?.text ?? null },
+      summary: `phone call to ${debtor.name} added to the task list`,
+    });
     return result("task_created", { contact: "phone" });
   }
 
   async function humanReview(context: StepContext): Promise<ExecuteStepResult> {
-    const { input, debtor, chased, result } = context;
-    const task = await store.createTask(input.tenantId, {
-      idempotencyKey: input.idempotencyKey,
-      debtorId: input.debtorId,
+    await openStepTask(context, {
       kind: "review",
-      title: `Decide what comes next for ${debtor.name}`,
-      detail: {
-        stepId: input.step.id,
-        invoices: chased.map((invoice) => ({
-          number: invoice.number,
-          currency: invoice.currency,
-          amountMinor: invoice.chaseMinor,
-        })),
-      },
+      title: `Decide what comes next for ${context.debtor.name}`,
+      detail: {},
+      summary: "the ladder hands the case to a person",
     });
-    if (task.created) {
-      await store.appendCommunication(input.tenantId, {
-        debtorId: input.debtorId,
-        kind: "task",
-        status: "open",
-        summary: `${input.step.id}: the ladder hands the case to a person`,
-        detail: { taskId: task.id, stepId: input.step.id, policy: input.policy },
-      });
-    }
-    return result("task_created", { awaitingHuman: true });
+    return context.result("task_created", { awaitingHuman: true });
   }
 
   async function lateFee(context: StepContext): Promise<ExecuteStepResult> {

@@ -159,6 +159,14 @@ export async function debtorCollection(input: DebtorCollectionInput): Promise<vo
     }
     return dispute;
   };
+  /** The chased invoices in a currency a promise or plan covers, and their balances now (its baseline). */
+  const coveredIn = (currency: string) => {
+    const covered = (chaseOf(state, policy)?.invoices ?? []).filter((invoice) => invoice.currency === currency);
+    const baseline = Object.fromEntries(
+      covered.map((invoice) => [invoice.id, state.invoices.find((open) => open.id === invoice.id)?.balanceMinor ?? 0]),
+    );
+    return { covered, baseline };
+  };
   const noteRepeatLate = async (): Promise<void> => {
     const late = counters.promisesBroken + counters.plansBroken >= REPEAT_LATE_AFTER;
     if (late && !state.debtor.segments.includes("repeat_late")) {
@@ -315,11 +323,7 @@ export async function debtorCollection(input: DebtorCollectionInput): Promise<vo
   setHandler(
     promiseUpdate,
     async (request) => {
-      const chase = chaseOf(state, policy);
-      const covered = (chase?.invoices ?? []).filter((invoice) => invoice.currency === request.currency);
-      const baseline = Object.fromEntries(
-        covered.map((invoice) => [invoice.id, state.invoices.find((open) => open.id === invoice.id)?.balanceMinor ?? 0]),
-      );
+      const { covered, baseline } = coveredIn(request.currency);
       const promiseId = uuid4();
       if (state.promise) await record({ type: "promise_settled", promiseId: state.promise.id, status: "cancelled" });
       await record({
@@ -358,11 +362,7 @@ export async function debtorCollection(input: DebtorCollectionInput): Promise<vo
   setHandler(
     paymentPlanUpdate,
     async (request) => {
-      const chase = chaseOf(state, policy);
-      const covered = (chase?.invoices ?? []).filter((invoice) => invoice.currency === request.currency);
-      const baseline = Object.fromEntries(
-        covered.map((invoice) => [invoice.id, state.invoices.find((open) => open.id === invoice.id)?.balanceMinor ?? 0]),
-      );
+      const { covered, baseline } = coveredIn(request.currency);
       const planId = uuid4();
       if (state.promise) await record({ type: "promise_settled", promiseId: state.promise.id, status: "cancelled" });
       await record({
