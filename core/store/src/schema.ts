@@ -4,6 +4,7 @@
  * timestamptz as Date. jsonb columns are written as JSON text: node-postgres would turn a JS array
  * into a PostgreSQL array literal.
  */
+import type { DisputeReason, Mediator } from "@relance/core";
 import type { ColumnType, Generated, Kysely } from "kysely";
 
 export type Json<T> = ColumnType<T, string, string>;
@@ -170,18 +171,8 @@ export interface ImportsTable {
   created_at: CreatedAt;
 }
 
-export type DisputeReason =
-  | "billing_error"
-  | "not_as_agreed"
-  | "already_paid"
-  | "financial_hardship"
-  | "wrong_recipient"
-  | "other";
+export type { DisputeReason, Mediator };
 export type DisputeStatus = "open" | "in_mediation" | "upheld" | "rejected" | "partly_upheld" | "escalated" | "withdrawn";
-
-export type Mediator =
-  | { readonly kind: "user"; readonly userId: string; readonly name: string }
-  | { readonly kind: "external"; readonly name: string; readonly email: string };
 
 /** What a resolved dispute concluded: `upheldMinor` is the part of the disputed amount conceded. */
 export interface DisputeOutcome {
