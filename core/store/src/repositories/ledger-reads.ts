@@ -249,19 +249,22 @@ export async function getCaseSnapshot(db: Db, tenantId: string, debtorId: string
   };
 }
 
-/** The invoices a message's statement lists: open, with a balance, oldest due first. */
-export async function getOpenInvoices(db: Db, tenantId: string, debtorId: string): Promise<InvoiceRecord[]> {
-  if (!isUuid(tenantId) || !isUuid(debtorId)) return [];
-  const rows = await db
+/** A tenant's open invoices with a balance, oldest due first: what statements and cases are made of. */
+function openInvoices(db: Db, tenantId: string) {
+  return db
     .selectFrom("invoices")
     .selectAll()
     .where("tenant_id", "=", tenantId)
-    .where("debtor_id", "=", debtorId)
     .where("status", "=", "open")
     .where("balance_minor", ">", 0)
     .orderBy("due_date")
-    .orderBy("number")
-    .execute();
+    .orderBy("number");
+}
+
+/** The invoices a message's statement lists: open, with a balance, oldest due first. */
+export async function getOpenInvoices(db: Db, tenantId: string, debtorId: string): Promise<InvoiceRecord[]> {
+  if (!isUuid(tenantId) || !isUuid(debtorId)) return [];
+  const rows = await openInvoices(db, tenantId).where("debtor_id", "=", debtorId).execute();
   return rows.map(toInvoice);
 }
 
@@ -279,16 +282,7 @@ export async function getDebtorsWithOpenInvoices(
   if (!isUuid(tenantId) || ids.length === 0) return result;
   const debtors = await db.selectFrom("debtors").selectAll().where("tenant_id", "=", tenantId).where("id", "in", ids).execute();
   for (const row of debtors) result.set(row.id, { debtor: toDebtor(row), invoices: [] });
-  const invoices = await db
-    .selectFrom("invoices")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .where("debtor_id", "in", ids)
-    .where("status", "=", "open")
-    .where("balance_minor", ">", 0)
-    .orderBy("due_date")
-    .orderBy("number")
-    .execute();
+  const invoices = await openInvoices(db, tenantId).where("debtor_id", "in", ids).execute();
   for (const row of invoices) result.get(row.debtor_id)?.invoices.push(toInvoice(row));
   return result;
 }
