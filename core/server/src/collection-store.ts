@@ -260,21 +260,27 @@ export function collectionStore(store: Store): CollectionStore {
         });
         return;
       }
-      case "note": {
-        if (record.status === "late_fee_requested") {
-          const debtor = await store.getDebtor(tenantId, debtorId);
-          const key = typeof record.detail?.idempotencyKey === "string" ? record.detail.idempotencyKey : undefined;
-          if (debtor && key) {
-            const action = await store.requestLedgerAction(tenantId, {
-              idempotencyKey: key,
-              debtorId,
-              connectionId: debtor.connectionId,
-              kind: "late_fee",
-              payload: { fees: record.detail?.fees ?? [] },
-            });
-            if (action.created) await leaveToPerson(tenantId, debtorId, action.id, key, "late fee invoice");
-          }
+      case "late_fee_requested": {
+        const debtor = await store.getDebtor(tenantId, debtorId);
+        if (debtor) {
+          const action = await store.requestLedgerAction(tenantId, {
+            idempotencyKey: record.idempotencyKey,
+            debtorId,
+            connectionId: debtor.connectionId,
+            kind: "late_fee",
+            payload: { fees: record.fees },
+          });
+          if (action.created) await leaveToPerson(tenantId, debtorId, action.id, record.idempotencyKey, "late fee invoice");
         }
+        await note(tenantId, debtorId, {
+          kind: "decision",
+          status: "late_fee_requested",
+          summary: record.summary,
+          detail: { stepId: record.stepId, fees: record.fees, idempotencyKey: record.idempotencyKey, ledgerAction: "late_fee" },
+        });
+        return;
+      }
+      case "note": {
         await note(tenantId, debtorId, {
           kind: "decision",
           status: record.status,

@@ -419,10 +419,11 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
     }
     // The ledger writes the fee invoice; a connector that cannot write leaves it to a person.
     await store.recordCase(input.tenantId, input.debtorId, {
-      type: "note",
-      status: "late_fee_requested",
+      type: "late_fee_requested",
+      idempotencyKey: input.idempotencyKey,
+      stepId: input.step.id,
+      fees,
       summary: `${input.step.id}: late fee of ${fees.map((fee) => `${fee.amountMinor} ${fee.currency}`).join(" + ")} requested from the ledger for ${debtor.name}`,
-      detail: { stepId: input.step.id, fees, idempotencyKey: input.idempotencyKey, ledgerAction: "late_fee" },
     });
     return result("ledger_action_requested");
   }

@@ -169,6 +169,19 @@ export type CaseRecord =
   | { readonly type: "task_outcome"; readonly taskId: string; readonly outcome: string; readonly note?: string }
   /** The ladder has nothing left to do while something is still owed: a person decides what comes next. */
   | { readonly type: "ladder_complete"; readonly taskKey: string; readonly lastStepId: string | null }
+  /** A late-fee invoice the ledger should raise (one fee per overdue invoice), requested once by its key. */
+  | {
+      readonly type: "late_fee_requested";
+      readonly idempotencyKey: string;
+      readonly stepId: string;
+      readonly fees: readonly {
+        readonly invoiceId: string;
+        readonly number: string;
+        readonly currency: string;
+        readonly amountMinor: number;
+      }[];
+      readonly summary: string;
+    }
   /** A segment the case learned (repeat_late), kept on the debtor for the cases that follow. */
   | { readonly type: "segment_added"; readonly segment: string }
   | { readonly type: "note"; readonly status: string; readonly summary: string; readonly detail?: Record<string, unknown> };
