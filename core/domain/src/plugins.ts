@@ -35,16 +35,63 @@ export type AuthDescriptor =
     };
 
 export interface TokenProvider {
-  /** A valid access token, refreshed under a lock when close to expiry. */
+  /** A valid access token, refreshed under a per-connection lock when close to expiry. */
   accessToken(): Promise<string>;
+  /**
+   * The provider refused this token (HTTP 401): refreshes it unless another caller already has, and
+   * returns the token to retry with. Throws RelanceError "unauthorized" when the grant is gone.
+   */
+  rejected(token: string): Promise<string>;
 }
 
-export interface PluginContext<Config, Secrets> {
+/** OAuth 2.0 tokens as stored (encrypted) with a connection. Times are epoch milliseconds. */
+export interface OAuthTokens {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly expiresAt: number;
+  readonly scope?: string;
+  /** When the refresh token itself stops working, if the provider says so. */
+  readonly refreshTokenExpiresAt?: number;
+}
+
+/** One ledger the grant opens: a Xero organisation, a QuickBooks company (realm). */
+export interface OAuthAccount {
+  readonly id: string;
+  readonly name: string;
+  /** The provider's id for this authorisation of the account, when disconnecting needs it. */
+  readonly grantId?: string;
+}
+
+export interface OAuthCallback {
+  readonly code: string;
+  /** PKCE verifier; present when the manifest's `auth.pkce` is true. */
+  readonly codeVerifier?: string;
+  /** Every query parameter the provider sent back (e.g. Intuit's `realmId`). */
+  readonly query: Readonly<Record<string, string>>;
+}
+
+/**
+ * The app-level half of an OAuth connector: it runs before a connection exists, with the deployment's
+ * app settings (client id and secret, redirect URI, vendor base URLs) rather than a connection's.
+ * `state` and the PKCE pair are made, bound and checked by the server.
+ */
+export interface OAuthFlow<App> {
+  authorizationUrl(app: App, request: { readonly state: string; readonly codeChallenge?: string }): string | Promise<string>;
+  exchangeCode(app: App, callback: OAuthCallback): Promise<{ readonly tokens: OAuthTokens; readonly accounts: readonly OAuthAccount[] }>;
+  /** Throws RelanceError "unauthorized" (not retryable) when the provider refuses the refresh token. */
+  refresh(app: App, tokens: OAuthTokens): Promise<OAuthTokens>;
+  revoke(app: App, tokens: OAuthTokens, account?: OAuthAccount): Promise<void>;
+}
+
+export interface PluginContext<Config, Secrets, App = undefined> {
   readonly config: Config;
   readonly secrets: Secrets;
+  /** The deployment's settings for this plugin (validated by the manifest's `appSchema`). */
+  readonly app: App;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly fetch: typeof fetch;
+  /** Present for connections authorised through OAuth. */
   readonly tokens?: TokenProvider;
 }
 
@@ -127,26 +174,52 @@ export interface ChangePage {
   readonly payments: readonly Payment[];
   /** Opaque resume point: pass it back to get the next page; absent on the last page. */
   readonly cursor?: string;
-  /** Where the next incremental sync starts once every page is stored. */
+  /**
+   * Where the next incremental sync starts once this page is stored. Pages arrive oldest change first,
+   * so storing a page's watermark never skips a change of an earlier page.
+   */
   readonly watermark?: string;
 }
 
+/** A record the ledger says changed (from a webhook), to be fetched and stored. */
 export interface LedgerChange {
   readonly providerEventId: string;
+  /** Which ledger it belongs to: the Xero organisation or QuickBooks realm id (OAuthAccount.id). */
+  readonly accountId: string;
   readonly kind: "invoice" | "contact" | "credit_note" | "payment";
   readonly externalId: string;
+  readonly occurredAt?: Date;
 }
 
 export interface ConnectorPlugin {
   testConnection(): Promise<void>;
-  listChanges(query: { since?: string; cursor?: string }): Promise<ChangePage>;
-  getInvoice?(externalId: string): Promise<Invoice | undefined>;
-  readonly webhooks?: WebhookHandler<LedgerChange>;
+  /** Changes since a watermark (a full read when absent), one page per call. */
+  listChanges(query: { readonly since?: string; readonly cursor?: string }): Promise<ChangePage>;
+  /** Targeted read of the records a webhook named, with whatever they need (their debtors). */
+  fetchChanged?(changes: readonly LedgerChange[]): Promise<ChangePage>;
   readonly writeBack?: {
     addInvoiceNote?(invoiceExternalId: string, note: string, options: SendOptions): Promise<void>;
     createCreditNote?(invoiceExternalId: string, amount: Money, reason: string, options: SendOptions): Promise<string>;
-    createLateFeeInvoice?(debtorExternalId: string, amount: Money, dueDate: CalendarDate, options: SendOptions): Promise<string>;
+    createLateFeeInvoice?(
+      debtorExternalId: string,
+      amount: Money,
+      dueDate: CalendarDate,
+      description: string,
+      options: SendOptions,
+    ): Promise<string>;
   };
+}
+
+/**
+ * Webhooks of a connector arrive at one URL for every connection of the app, so they are handled with
+ * the app settings; each change names its account and is routed to that account's connection.
+ */
+export interface ConnectorWebhooks<App> {
+  /**
+   * Verifies the request (throws RelanceError "unauthorized" when it fails) and maps its events.
+   * A verified request with no events (e.g. Xero's intent-to-receive) gives [].
+   */
+  receive(app: App, request: WebhookRequest): LedgerChange[] | Promise<LedgerChange[]>;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -186,7 +259,7 @@ interface CapabilityOf {
   agency: AgencyPlugin;
 }
 
-export interface PluginManifest<Kind extends PluginKind = PluginKind, Config = unknown, Secrets = unknown> {
+export interface PluginManifest<Kind extends PluginKind = PluginKind, Config = unknown, Secrets = unknown, App = unknown> {
   /** kebab-case, the same as the plugin's folder. */
   readonly id: string;
   readonly kind: Kind;
@@ -194,17 +267,23 @@ export interface PluginManifest<Kind extends PluginKind = PluginKind, Config = u
   readonly version: string;
   readonly configSchema: z.ZodType<Config>;
   readonly secretsSchema: z.ZodType<Secrets>;
+  /** The deployment's settings (OAuth app, vendor base URLs); validated once when registered. */
+  readonly appSchema?: z.ZodType<App>;
   readonly auth: AuthDescriptor;
   readonly capabilities: readonly string[];
   /** Hosts the plugin talks to by default; tests and proxies override them through config. */
   readonly allowedHosts: readonly string[];
-  create(context: PluginContext<Config, Secrets>): CapabilityOf[Kind] | Promise<CapabilityOf[Kind]>;
+  /** For `auth.type === "oauth2"`: the connect flow. */
+  readonly oauth?: OAuthFlow<App>;
+  /** Connector webhooks, received with the app settings. */
+  readonly webhooks?: ConnectorWebhooks<App>;
+  create(context: PluginContext<Config, Secrets, App>): CapabilityOf[Kind] | Promise<CapabilityOf[Kind]>;
 }
 
-/** Identity helper that keeps a manifest's Config and Secrets types inferred from its schemas. */
-export function definePlugin<Kind extends PluginKind, Config, Secrets>(
-  manifest: PluginManifest<Kind, Config, Secrets>,
-): PluginManifest<Kind, Config, Secrets> {
+/** Identity helper that keeps a manifest's Config, Secrets and App types inferred from its schemas. */
+export function definePlugin<Kind extends PluginKind, Config, Secrets, App = undefined>(
+  manifest: PluginManifest<Kind, Config, Secrets, App>,
+): PluginManifest<Kind, Config, Secrets, App> {
   return manifest;
 }
 

@@ -1,5 +1,5 @@
 import { type Issue, RelanceError } from "./errors";
-import type { CapabilityOf, Clock, Logger, PluginKind, PluginManifest } from "./plugins";
+import type { CapabilityOf, Clock, Logger, PluginKind, PluginManifest, TokenProvider } from "./plugins";
 
 const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
@@ -9,6 +9,7 @@ export interface CreateOptions {
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly fetch?: typeof fetch;
+  readonly tokens?: TokenProvider;
 }
 
 function schemaIssues(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }, prefix: string): Issue[] {
@@ -21,15 +22,33 @@ function schemaIssues(error: { issues: readonly { path: readonly PropertyKey[]; 
 /** Plugins known to this process, by id. The core knows them only as data handed to it. */
 export class PluginRegistry {
   readonly #plugins = new Map<string, PluginManifest>();
+  readonly #apps = new Map<string, unknown>();
 
-  register(manifest: PluginManifest): this {
+  /**
+   * Adds a plugin. `app` is the deployment's settings for it (OAuth app, vendor base URLs), checked
+   * against the manifest's `appSchema` here, once, so a misconfigured deployment fails at start-up.
+   */
+  register<Kind extends PluginKind, Config, Secrets, App>(
+    manifest: PluginManifest<Kind, Config, Secrets, App>,
+    app?: NoInfer<App>,
+  ): this {
     if (!KEBAB.test(manifest.id)) {
       throw new RelanceError("misconfigured", `plugin id "${manifest.id}" must be kebab-case`);
     }
     if (this.#plugins.has(manifest.id)) {
       throw new RelanceError("misconfigured", `plugin "${manifest.id}" is registered twice`);
     }
-    this.#plugins.set(manifest.id, manifest);
+    if (manifest.appSchema) {
+      const parsed = manifest.appSchema.safeParse(app ?? {});
+      if (!parsed.success) {
+        throw new RelanceError("misconfigured", `plugin "${manifest.id}" app settings are invalid`, {
+          issues: schemaIssues(parsed.error, "app"),
+        });
+      }
+      this.#apps.set(manifest.id, parsed.data);
+    }
+    // Held side by side whatever their Config/Secrets/App: `create` only ever sees what its schemas parsed.
+    this.#plugins.set(manifest.id, manifest as unknown as PluginManifest);
     return this;
   }
 
@@ -50,6 +69,11 @@ export class PluginRegistry {
     return manifest as PluginManifest<Kind>;
   }
 
+  /** The validated app settings of a registered plugin (undefined when it has none). */
+  app(id: string): unknown {
+    return this.#apps.get(id);
+  }
+
   /** Validates settings and secrets against the plugin's schemas, then builds the plugin. */
   async create<Kind extends PluginKind>(id: string, kind: Kind, options: CreateOptions): Promise<CapabilityOf[Kind]> {
     const manifest = this.get(id, kind);
@@ -68,6 +92,8 @@ export class PluginRegistry {
     return manifest.create({
       config: config.data,
       secrets: secrets.data,
+      app: this.#apps.get(id),
+      ...(options.tokens ? { tokens: options.tokens } : {}),
       logger: options.logger,
       clock: options.clock ?? { now: () => new Date() },
       fetch: options.fetch ?? globalThis.fetch,
