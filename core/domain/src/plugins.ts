@@ -77,7 +77,10 @@ export interface OAuthCallback {
  */
 export interface OAuthFlow<App> {
   authorizationUrl(app: App, request: { readonly state: string; readonly codeChallenge?: string }): string | Promise<string>;
-  exchangeCode(app: App, callback: OAuthCallback): Promise<{ readonly tokens: OAuthTokens; readonly accounts: readonly OAuthAccount[] }>;
+  exchangeCode(
+    app: App,
+    callback: OAuthCallback,
+  ): Promise<{ readonly tokens: OAuthTokens; readonly accounts: readonly OAuthAccount[] }>;
   /** Throws RelanceError "unauthorized" (not retryable) when the provider refuses the refresh token. */
   refresh(app: App, tokens: OAuthTokens): Promise<OAuthTokens>;
   revoke(app: App, tokens: OAuthTokens, account?: OAuthAccount): Promise<void>;
