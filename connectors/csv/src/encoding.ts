@@ -3,7 +3,8 @@
  *
  * Auto-detection: ASCII is the same in UTF-8 and Windows-1252, so the text is passed through until the
  * first non-ASCII byte; a window of bytes from there decides (valid UTF-8 → UTF-8, otherwise
- * Windows-1252). Bytes that do not decode later on are replaced by U+FFFD and flagged, so the row that
+ * Windows-1252, or ISO-8859-15 when the window has one of the bytes where the two differ and none of
+ * Windows-1252's 0x80–0x9F characters: a FEC is ISO-8859-15 by law and writes "œ" as 0xBD). Bytes that do not decode later on are replaced by U+FFFD and flagged, so the row that
  * holds them is reported with its line rather than the whole file failing without a location.
  */
 import { isAscii, isUtf8 } from "node:buffer";
@@ -11,7 +12,7 @@ import { RelanceError } from "@relance/core";
 import iconv from "iconv-lite";
 import type { CsvEncoding } from "./options";
 
-export type TextEncodingName = "utf-8" | "windows-1252";
+export type TextEncodingName = "utf-8" | "windows-1252" | "iso-8859-15";
 
 /** Bytes looked at before anything is decoded: BOM, UTF-16 and binary checks. */
 const SNIFF_BYTES = 4096;
@@ -37,7 +38,7 @@ export class ByteDecoder {
 
   /** The encoding the text was read as; a pure-ASCII file reports UTF-8. */
   get encoding(): TextEncodingName {
-    return this.#state === "windows-1252" ? "windows-1252" : "utf-8";
+    return this.#state === "windows-1252" || this.#state === "iso-8859-15" ? this.#state : "utf-8";
   }
 
   /** True once some bytes could not be decoded (they became U+FFFD in the text). */
@@ -97,7 +98,12 @@ export class ByteDecoder {
     }
     if (control * 100 > sample.byteLength) throw this.#notText("looks like a binary file, not CSV text");
 
-    if (this.requested !== "windows-1252" && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    if (
+      (this.requested === "auto" || this.requested === "utf-8") &&
+      bytes[0] === 0xef &&
+      bytes[1] === 0xbb &&
+      bytes[2] === 0xbf
+    ) {
       this.#state = "utf-8";
       return bytes.subarray(3);
     }
@@ -110,7 +116,8 @@ export class ByteDecoder {
       case "utf-8":
         return this.#decodeUtf8(bytes, final);
       case "windows-1252":
-        return this.#decode1252(bytes);
+      case "iso-8859-15":
+        return this.#decodeSingleByte(bytes, this.#state);
       case "ascii":
         return this.#decideOrPass(bytes, final);
       case "sniff":
@@ -129,7 +136,7 @@ export class ByteDecoder {
     }
     const end = Math.min(bytes.byteLength, first + DECIDE_WINDOW);
     const window = bytes.subarray(first, final && end === bytes.byteLength ? end : utf8Boundary(bytes, end));
-    this.#state = isUtf8(window) ? "utf-8" : "windows-1252";
+    this.#state = isUtf8(window) ? "utf-8" : singleByteEncoding(window);
     return latin1(bytes.subarray(0, first)) + this.#decode(bytes.subarray(first), final);
   }
 
@@ -142,12 +149,21 @@ export class ByteDecoder {
     return Buffer.from(complete.buffer, complete.byteOffset, complete.byteLength).toString("utf8");
   }
 
-  #decode1252(bytes: Uint8Array): string {
+  #decodeSingleByte(bytes: Uint8Array, encoding: "windows-1252" | "iso-8859-15"): string {
     bytes = this.#withCarry(bytes);
-    const text = iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), "windows-1252");
+    if (encoding === "iso-8859-15") {
+      // 0x80–0x9F are control characters in ISO-8859-15: in a text file they mean another encoding.
+      for (const byte of bytes) {
+        if (byte >= 0x80 && byte <= 0x9f) {
+          this.#undecodable = true;
+          break;
+        }
+      }
+    }
+    const text = iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), encoding);
     // The five bytes Windows-1252 leaves undefined decode to U+FFFD.
     if (text.includes("\uFFFD")) this.#undecodable = true;
-    return text;
+    return encoding === "iso-8859-15" && this.#undecodable ? text.replace(/[\u0080-\u009f]/g, "\uFFFD") : text;
   }
 
   #withCarry(bytes: Uint8Array): Uint8Array {
@@ -161,6 +177,18 @@ export class ByteDecoder {
     const message = `${this.fileName} ${reason}; ${SAVE_AS}`;
     return new RelanceError("validation_failed", message, { issues: [{ message: `the file ${reason}; ${SAVE_AS}` }] });
   }
+}
+
+/** Bytes where ISO-8859-15 (€ Š š Ž ž Œ œ Ÿ) and Windows-1252 (¤ ¦ ¨ ´ ¸ ¼ ½ ¾) differ. */
+const LATIN9_ONLY = new Set([0xa4, 0xa6, 0xa8, 0xb4, 0xb8, 0xbc, 0xbd, 0xbe]);
+
+function singleByteEncoding(window: Uint8Array): "windows-1252" | "iso-8859-15" {
+  let latin9 = false;
+  for (const byte of window) {
+    if (byte >= 0x80 && byte <= 0x9f) return "windows-1252";
+    if (LATIN9_ONLY.has(byte)) latin9 = true;
+  }
+  return latin9 ? "iso-8859-15" : "windows-1252";
 }
 
 function latin1(bytes: Uint8Array): string {

@@ -2,7 +2,6 @@ export { COLUMNS, type Column, REQUIRED_COLUMNS } from "./columns";
 export { parseDate } from "./dates";
 export type { TextEncodingName } from "./encoding";
 export type { LedgerCsvInput } from "./input";
-export type { LedgerBatch } from "./ledger-parser";
 export { type CsvConnector, createCsvConnector, csvConnector } from "./manifest";
 export { parseAmount } from "./numbers";
 export {
@@ -11,6 +10,9 @@ export {
   csvConfigSchema,
   DEFAULT_MAX_BYTES,
   type ParseLedgerCsvOptions,
+  PRESETS,
+  type Preset,
 } from "./options";
 export { type LedgerCsvSummary, parseLedgerCsv, readLedgerCsv } from "./parse";
+export type { LedgerBatch } from "./presets/reader";
 export type { Delimiter } from "./text-rows";

@@ -1,23 +1,22 @@
 /**
- * The push side of the import: decoded text in, batches of records out. Finds the header line, the
- * delimiter and line ending, the decimal separator, then hands every row to the RowReader.
+ * The push side of the import: decoded text in, batches of records out. Finds the delimiter and line
+ * ending, the header line (after any report title lines) and the preset it calls for, the decimal
+ * separator, then hands every row to the preset's reader.
  */
-import type { Debtor, Invoice } from "@relance/core";
-import { type ColumnLayout, resolveHeader } from "./columns";
 import { IssueLog } from "./issues";
 import { decimalMarkOf } from "./numbers";
 import type { DecimalMark, ResolvedOptions } from "./options";
-import { RowReader } from "./rows";
+import { choosePreset } from "./presets/detect";
+import type { LedgerBatch, PresetSetup, RecordReader } from "./presets/reader";
 import { type Delimiter, MAX_ROW_CHARS, type Newline, type RowSink, TextRows } from "./text-rows";
 
-export interface LedgerBatch {
-  readonly debtors: Debtor[];
-  readonly invoices: Invoice[];
-}
+export type { LedgerBatch } from "./presets/reader";
 
 /** Rows looked at (at most) to find the decimal separator before the first row is read. */
 const MARK_SAMPLE_ROWS = 1000;
-const DELIMITERS: readonly Delimiter[] = [",", ";", "\t"];
+const DELIMITERS: readonly Delimiter[] = [",", ";", "\t", "|"];
+/** Lines of at most one cell above the header (a report's company name, title, date) skipped at most. */
+const MAX_TITLE_LINES = 10;
 
 type Pending = { readonly fields: string[]; readonly line: number } | { readonly malformed: string; readonly line: number };
 
@@ -27,8 +26,9 @@ export class LedgerParser implements RowSink {
   readonly #undecodable: () => string | undefined;
   #head = "";
   #rows: TextRows | undefined;
-  #layout: ColumnLayout | undefined;
-  #reader: RowReader | undefined;
+  #titles: { readonly fields: string[]; readonly line: number }[] = [];
+  #setup: PresetSetup | undefined;
+  #reader: RecordReader | undefined;
   /** Rows held while the decimal separator is still unknown. */
   #pending: Pending[] = [];
   #delimiter: Delimiter | undefined;
@@ -48,11 +48,11 @@ export class LedgerParser implements RowSink {
     return this.#decimalMark;
   }
 
-  get layout(): ColumnLayout | undefined {
-    return this.#layout;
+  get setup(): PresetSetup | undefined {
+    return this.#setup;
   }
 
-  get reader(): RowReader | undefined {
+  get reader(): RecordReader | undefined {
     return this.#reader;
   }
 
@@ -71,8 +71,9 @@ export class LedgerParser implements RowSink {
       throw this.issues.toError(this.#options.fileName);
     }
     if (final) {
-      if (this.#layout === undefined) throw this.#empty();
+      if (this.#setup === undefined) this.#headerFromTitles();
       this.#flushPending();
+      this.#reader?.finish();
     }
   }
 
@@ -96,18 +97,20 @@ export class LedgerParser implements RowSink {
       this.#reader.read(fields, line);
       return;
     }
-    if (this.#layout === undefined) {
-      if (fields.every((field) => field.trim() === "")) return;
-      this.#header(fields, line);
+    if (this.#setup === undefined) {
+      const cells = fields.filter((field) => field.trim() !== "").length;
+      if (cells === 0) return;
+      if (cells === 1 && this.#titles.length < MAX_TITLE_LINES && !looksDelimited(fields)) this.#titles.push({ fields, line });
+      else this.#header(fields, line);
       return;
     }
     this.#pending.push({ fields, line });
-    const mark = decimalMarkOfRow(fields, this.#layout);
+    const mark = decimalMarkOfRow(fields, this.#setup.amountPositions);
     if (mark !== undefined || this.#pending.length >= MARK_SAMPLE_ROWS) this.#flushPending(mark);
   }
 
   malformed(line: number, message: string): void {
-    if (this.#reader !== undefined || this.#layout === undefined) this.issues.add({ line, message });
+    if (this.#reader !== undefined || this.#setup === undefined) this.issues.add({ line, message });
     else this.#pending.push({ malformed: message, line });
   }
 
@@ -148,25 +151,34 @@ export class LedgerParser implements RowSink {
   }
 
   #header(fields: string[], line: number): void {
-    const { layout, issues } = resolveHeader(fields, this.#options.mapping, line);
-    if (issues.length > 0) {
-      for (const issue of issues) this.issues.add(issue);
+    const titles = this.#titles.map((title) => title.fields.find((field) => field.trim() !== "")?.trim() ?? "");
+    const setup = choosePreset({ header: fields, line, titles, options: this.#options });
+    if (Array.isArray(setup)) {
+      for (const issue of setup) this.issues.add(issue);
       throw this.issues.toError(this.#options.fileName);
     }
-    this.#layout = layout;
+    this.#setup = setup;
+    this.#titles = [];
     if (this.#options.decimalSeparator !== "auto") this.#flushPending(this.#options.decimalSeparator);
+  }
+
+  /** The file ended with nothing but title-like lines: the first is the header (and says what is wrong). */
+  #headerFromTitles(): void {
+    const [first, ...rest] = this.#titles;
+    if (first === undefined) throw this.#empty();
+    this.#header(first.fields, first.line);
+    for (const title of rest) this.row(title.fields, title.line);
   }
 
   /** Fixes the decimal separator (from a row, or the default) and reads the rows held until then. */
   #flushPending(mark?: DecimalMark): void {
-    const layout = this.#layout;
-    if (this.#reader !== undefined || layout === undefined) return;
-    this.#decimalMark = mark ?? (this.#delimiter === ";" ? "," : ".");
-    const reader = new RowReader({
-      layout,
+    const setup = this.#setup;
+    if (this.#reader !== undefined || setup === undefined) return;
+    const byDelimiter = this.#delimiter === ";" ? "," : ".";
+    this.#decimalMark = mark ?? (setup.preset === "ledger" ? byDelimiter : setup.defaultMark);
+    const reader = setup.create({
       issues: this.issues,
       decimalMark: this.#decimalMark,
-      dateFormat: this.#options.dateFormat,
       batchSize: this.#options.batchSize,
       undecodable: this.#undecodable,
     });
@@ -198,7 +210,13 @@ function countOf(text: string, char: string): number {
 }
 
 function isDelimiter(text: string | undefined): text is Delimiter {
-  return text === "," || text === ";" || text === "\t";
+  return text === "," || text === ";" || text === "\t" || text === "|";
+}
+
+/** A one-cell line that is really a header read with the wrong delimiter ("a;b;c" with ","), not a title. */
+function looksDelimited(fields: readonly string[]): boolean {
+  const text = fields.find((field) => field.trim() !== "") ?? "";
+  return DELIMITERS.some((delimiter) => text.split(delimiter).length > 2);
 }
 
 /** The candidate found most often in the header line (ties: comma, then semicolon). */
@@ -215,10 +233,11 @@ function guessDelimiter(line: string): Delimiter {
   return best;
 }
 
-function decimalMarkOfRow(fields: readonly string[], layout: ColumnLayout): DecimalMark | undefined {
-  const amount = fields[layout.index.amount];
-  const mark = amount === undefined ? undefined : decimalMarkOf(amount);
-  if (mark !== undefined || layout.index.amount_due === -1) return mark;
-  const due = fields[layout.index.amount_due];
-  return due === undefined ? undefined : decimalMarkOf(due);
+function decimalMarkOfRow(fields: readonly string[], positions: readonly number[]): DecimalMark | undefined {
+  for (const position of positions) {
+    const text = fields[position];
+    const mark = text === undefined ? undefined : decimalMarkOf(text);
+    if (mark !== undefined) return mark;
+  }
+  return undefined;
 }

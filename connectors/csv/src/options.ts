@@ -1,23 +1,49 @@
 /** Parse options: the connection's stored settings (zod) plus per-call limits. */
-import { RelanceError } from "@relance/core";
+import { isCurrency, RelanceError } from "@relance/core";
 import { z } from "zod";
 import { COLUMNS } from "./columns";
 
+export const PRESETS = [
+  "auto",
+  "ledger",
+  "fec",
+  "xero-invoices",
+  "xero-aged-receivables",
+  "qbo-invoice-list",
+  "qbo-ar-aging",
+] as const;
+
 export const csvConfigSchema = z.object({
+  /** Which layout the file has; "auto" tells it from the header (see FORMAT.md, "Presets"). */
+  preset: z.enum(PRESETS).default("auto"),
   /** File header name → our column, e.g. `{ "Montant TTC": "amount" }`. Header names match case-insensitively. */
   mapping: z.record(z.string().min(1), z.enum(COLUMNS)).default({}),
-  encoding: z.enum(["auto", "utf-8", "windows-1252"]).default("auto"),
-  delimiter: z.enum(["auto", ",", ";", "\t"]).default("auto"),
+  encoding: z.enum(["auto", "utf-8", "windows-1252", "iso-8859-15"]).default("auto"),
+  delimiter: z.enum(["auto", ",", ";", "\t", "|"]).default("auto"),
   /** "auto": taken from the file (see FORMAT.md, "Amounts"). */
   decimalSeparator: z.enum(["auto", ".", ","]).default("auto"),
   /** How to read dates written with `/`, `.` or `-` between day, month and year. ISO dates are always accepted. */
   dateFormat: z.enum(["dmy", "mdy", "iso"]).default("dmy"),
+  /** Days from issue to due date when the file has no due date (FEC, some QuickBooks reports). 30: the French B2B default. */
+  defaultPaymentTermDays: z.number().int().min(0).max(365).default(30),
+  /** Currency of files that name none (QuickBooks reports, Xero aged receivables). A FEC defaults to EUR. */
+  currency: z
+    .string()
+    .transform((code) => code.trim().toUpperCase())
+    .refine(isCurrency, { message: "must be an ISO 4217 currency code such as EUR" })
+    .optional(),
+  /** FEC: account number prefixes of customer accounts. */
+  customerAccounts: z
+    .array(z.string().regex(/^\d{1,10}$/))
+    .min(1)
+    .default(["411"]),
 });
 
 export type CsvConfig = z.infer<typeof csvConfigSchema>;
 export type CsvConfigInput = z.input<typeof csvConfigSchema>;
 export type CsvEncoding = CsvConfig["encoding"];
 export type DateFormat = CsvConfig["dateFormat"];
+export type Preset = Exclude<CsvConfig["preset"], "auto">;
 export type DecimalMark = "." | ",";
 
 export interface ParseLedgerCsvOptions extends CsvConfigInput {
@@ -32,6 +58,8 @@ export interface ParseLedgerCsvOptions extends CsvConfigInput {
 }
 
 export interface ResolvedOptions extends CsvConfig {
+  /** Whether dateFormat was set: QuickBooks presets read month/day/year unless told otherwise. */
+  readonly dateFormatSet: boolean;
   readonly maxBytes: number;
   readonly batchSize: number;
   readonly maxIssues: number;
@@ -57,5 +85,5 @@ export function resolveOptions(options: ParseLedgerCsvOptions = {}): ResolvedOpt
     }));
     throw new RelanceError("validation_failed", "invalid CSV parse options", { issues });
   }
-  return { ...config.data, ...limits.data };
+  return { ...config.data, ...limits.data, dateFormatSet: options.dateFormat !== undefined };
 }

@@ -3,19 +3,27 @@ import type { Debtor, Invoice } from "@relance/core";
 import { ByteDecoder, type TextEncodingName } from "./encoding";
 import { byteChunks, type LedgerCsvInput } from "./input";
 import { type LedgerBatch, LedgerParser } from "./ledger-parser";
-import { type DecimalMark, type ParseLedgerCsvOptions, resolveOptions } from "./options";
+import { type DecimalMark, type ParseLedgerCsvOptions, type Preset, resolveOptions } from "./options";
 import type { Delimiter } from "./text-rows";
 
 const TEXT_SLICE = 64 * 1024;
-const ENCODING_NAMES: Record<TextEncodingName, string> = { "utf-8": "UTF-8", "windows-1252": "Windows-1252" };
+const ENCODING_NAMES: Record<TextEncodingName, string> = {
+  "utf-8": "UTF-8",
+  "windows-1252": "Windows-1252",
+  "iso-8859-15": "ISO-8859-15",
+};
 
 export interface LedgerCsvSummary {
+  /** The layout the file was read as: the one set, or the one detected from the header. */
+  readonly preset: Preset;
   /** Data rows read (blank lines not counted). */
   readonly rows: number;
   readonly debtors: number;
   readonly invoices: number;
-  /** Rows repeating an earlier row's invoice exactly; tolerated and emitted once. */
+  /** Rows repeating an earlier row's invoice exactly (for a Xero invoice export: its other line items); emitted once. */
   readonly duplicateRows: number;
+  /** Rows that are not invoices to collect: credit notes, payments, drafts, other accounts of a FEC. */
+  readonly skippedRows: number;
   readonly encoding: TextEncodingName;
   readonly delimiter: Delimiter;
   readonly decimalSeparator: DecimalMark;
@@ -56,14 +64,16 @@ export async function* parseLedgerCsv(
 
   const reader = parser.reader;
   return {
+    preset: parser.setup?.preset ?? "ledger",
     rows: reader?.rows ?? 0,
     debtors: reader?.debtorCount ?? 0,
     invoices: reader?.invoiceCount ?? 0,
     duplicateRows: reader?.duplicateRows ?? 0,
+    skippedRows: reader?.skippedRows ?? 0,
     encoding: decoder.encoding,
     delimiter: parser.delimiter ?? ",",
     decimalSeparator: parser.decimalMark ?? ".",
-    ignoredColumns: parser.layout?.ignored ?? [],
+    ignoredColumns: parser.setup?.ignored ?? [],
   };
 }
 

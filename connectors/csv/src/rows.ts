@@ -9,6 +9,7 @@ import { isoDayNumber, parseDate } from "./dates";
 import type { IssueLog } from "./issues";
 import { amountToMinor } from "./numbers";
 import type { DateFormat, DecimalMark } from "./options";
+import type { RecordReader } from "./presets/reader";
 import { hashCells, hashText, SeenRecords } from "./seen";
 
 const DEBTOR_COLUMNS: readonly Column[] = [
@@ -58,15 +59,21 @@ export interface RowReaderSettings {
   readonly batchSize: number;
   /** Set once the decoder replaced undecodable bytes: from then on every cell is checked for U+FFFD. */
   readonly undecodable: () => string | undefined;
+  /**
+   * Ledger exports (Xero, QuickBooks) copy each invoice's contact as it was: the first row of a debtor
+   * gives its details and later rows are not compared with it.
+   */
+  readonly firstDebtorRowWins?: boolean;
 }
 
-export class RowReader {
+export class RowReader implements RecordReader {
   /** Full batches, and the records of the batch being filled; not filled once the file has a problem. */
   readonly ready: { debtors: Debtor[]; invoices: Invoice[] }[] = [];
   debtors: Debtor[] = [];
   invoices: Invoice[] = [];
   rows = 0;
   duplicateRows = 0;
+  readonly skippedRows = 0;
 
   readonly #settings: RowReaderSettings;
   readonly #issues: IssueLog;
@@ -168,7 +175,7 @@ export class RowReader {
         for (let k = 0; k < positions.length; k++) hashes[k + 1] = hashText(fields[positions[k] as number] as string);
         debtorIndex = seen.add(debtorId, line, NO_NUMBERS, hashes);
         debtor = this.#debtor(fields, debtorId, line);
-      } else if (seen.intOf(debtorIndex, 0) !== combined) {
+      } else if (!this.#settings.firstDebtorRowWins && seen.intOf(debtorIndex, 0) !== combined) {
         // Cell by cell, spaces around values aside: only a real difference is a problem.
         const differs = positions.findIndex(
           (position, k) => seen.intOf(debtorIndex, k + 1) !== hashText(fields[position] as string),
@@ -230,6 +237,8 @@ export class RowReader {
       if (this.invoices.length >= this.#settings.batchSize) this.ready.push(this.take());
     }
   }
+
+  finish(): void {}
 
   /** Hands over the records gathered so far. */
   take(): { debtors: Debtor[]; invoices: Invoice[] } {

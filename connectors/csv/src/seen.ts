@@ -84,6 +84,10 @@ class Pages<T extends Int32Array | Float64Array> {
   get(index: number, field: number): number {
     return (this.#pages[index >>> PAGE_BITS] as T)[(index & PAGE_MASK) * this.width + field] as number;
   }
+
+  set(index: number, field: number, value: number): void {
+    (this.#pages[index >>> PAGE_BITS] as T)[(index & PAGE_MASK) * this.width + field] = value;
+  }
 }
 
 /**
@@ -126,6 +130,20 @@ class Keys {
     page[at + 1] = header >>> 8;
     this.#used += 2 + length * (wide ? 2 : 1);
     return (this.#pages.length - 1) * KEY_PAGE + at;
+  }
+
+  read(location: number): string {
+    const page = this.#pages[Math.floor(location / KEY_PAGE)] as Uint8Array;
+    const at = location % KEY_PAGE;
+    const header = (page[at] as number) | ((page[at + 1] as number) << 8);
+    const length = header & ~WIDE;
+    const codes: number[] = [];
+    for (let i = 0; i < length; i++) {
+      codes.push(
+        header & WIDE ? (page[at + 2 + 2 * i] as number) | ((page[at + 3 + 2 * i] as number) << 8) : (page[at + 2 + i] as number),
+      );
+    }
+    return String.fromCharCode(...codes);
   }
 
   equals(location: number, key: string): boolean {
@@ -226,6 +244,19 @@ export class SeenRecords {
 
   intOf(index: number, field: number): number {
     return this.#ints.get(index, OWN_INTS + field);
+  }
+
+  /** The id itself (for records aggregated over the whole file and emitted at its end). */
+  keyOf(index: number): string {
+    return this.#keys.read(this.#ints.get(index, KEY_AT));
+  }
+
+  setNumber(index: number, field: number, value: number): void {
+    this.#numbers.set(index, field, value);
+  }
+
+  setInt(index: number, field: number, value: number): void {
+    this.#ints.set(index, OWN_INTS + field, value);
   }
 
   /** Doubles the slot table and places every id again. */

@@ -5,7 +5,7 @@
  */
 import Papa from "papaparse";
 
-export type Delimiter = "," | ";" | "\t";
+export type Delimiter = "," | ";" | "\t" | "|";
 export type Newline = "\n" | "\r\n" | "\r";
 
 /** A row longer than this is almost always a quote left open; we stop rather than read the rest into it. */

@@ -102,10 +102,12 @@ describe("good files", () => {
       }),
     ]);
     expect(summary).toEqual({
+      preset: "ledger",
       rows: 5,
       debtors: 4,
       invoices: 5,
       duplicateRows: 0,
+      skippedRows: 0,
       encoding: "utf-8",
       delimiter: ",",
       decimalSeparator: ".",

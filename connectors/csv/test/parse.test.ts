@@ -70,10 +70,12 @@ describe("batches", () => {
     let next = await batches.next();
     while (!next.done) next = await batches.next();
     expect(next.value).toEqual({
+      preset: "ledger",
       rows: 30,
       debtors: 7,
       invoices: 30,
       duplicateRows: 0,
+      skippedRows: 0,
       encoding: "utf-8",
       delimiter: ",",
       decimalSeparator: ".",
@@ -330,7 +332,7 @@ describe("delimiters, line endings and header", () => {
   });
 
   it("refuses invalid options", async () => {
-    const error = await failure(utf8(ledger(1)), { mapping: { Montant: "montant" as "amount" }, delimiter: "|" as "," });
+    const error = await failure(utf8(ledger(1)), { mapping: { Montant: "montant" as "amount" }, delimiter: ":" as "," });
     expect(error.code).toBe("validation_failed");
     expect(error.issues.map((issue) => issue.path)).toEqual(["mapping.Montant", "delimiter"]);
   });

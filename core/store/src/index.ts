@@ -8,6 +8,7 @@ export * from "./repositories/imports";
 export * from "./repositories/ledger";
 export * from "./repositories/ledger-actions";
 export * from "./repositories/ledger-reads";
+export * from "./repositories/oauth";
 export * from "./repositories/outbox";
 export * from "./repositories/payment-plans";
 export * from "./repositories/policies";
@@ -24,6 +25,7 @@ export type {
   DisputeOutcome,
   DisputeReason,
   DisputeStatus,
+  GrantStatus,
   ImportStatus,
   InstalmentStatus,
   LedgerActionKind,

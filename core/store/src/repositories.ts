@@ -11,6 +11,7 @@ import * as disputes from "./repositories/disputes";
 import * as imports from "./repositories/imports";
 import * as ledger from "./repositories/ledger";
 import * as ledgerActions from "./repositories/ledger-actions";
+import * as oauth from "./repositories/oauth";
 import * as reads from "./repositories/ledger-reads";
 import * as outbox from "./repositories/outbox";
 import * as plans from "./repositories/payment-plans";
@@ -19,7 +20,8 @@ import * as promises from "./repositories/promises";
 import * as tasks from "./repositories/tasks";
 import * as tenants from "./repositories/tenants";
 import * as webhooks from "./repositories/webhook-inbox";
-import type { CommunicationKind, ConnectionKind, ConnectionStatus, Db, InstalmentStatus } from "./schema";
+import type { OAuthAccount, OAuthTokens } from "@relance/core";
+import type { CommunicationKind, ConnectionKind, ConnectionStatus, Db, GrantStatus, InstalmentStatus } from "./schema";
 import type { Keyring } from "./secret-box";
 import type { Page } from "./support";
 
@@ -73,8 +75,43 @@ export class Repositories {
   updateConnectionSecrets(tenantId: string, connectionId: string, secrets: Record<string, unknown>): Promise<boolean> {
     return connections.updateConnectionSecrets(this.db, this.keyring, tenantId, connectionId, secrets);
   }
-  setConnectionStatus(tenantId: string, connectionId: string, status: ConnectionStatus): Promise<boolean> {
-    return connections.setConnectionStatus(this.db, tenantId, connectionId, status);
+  setConnectionStatus(tenantId: string, connectionId: string, status: ConnectionStatus, reason?: string | null): Promise<boolean> {
+    return connections.setConnectionStatus(this.db, tenantId, connectionId, status, reason ?? null);
+  }
+  updateConnectionConfig(tenantId: string, connectionId: string, config: Record<string, unknown>): Promise<boolean> {
+    return connections.updateConnectionConfig(this.db, tenantId, connectionId, config);
+  }
+
+  // OAuth ---------------------------------------------------------------------------------------------
+  createOAuthState(input: oauth.NewOAuthState): Promise<void> {
+    return oauth.createOAuthState(this.db, this.keyring, input);
+  }
+  consumeOAuthState(pluginId: string, stateHash: string): Promise<oauth.ConsumedOAuthState> {
+    return oauth.consumeOAuthState(this.db, this.keyring, pluginId, stateHash);
+  }
+  createGrant(
+    tenantId: string,
+    input: { pluginId: string; tokens: OAuthTokens; accounts: readonly OAuthAccount[]; connectionName: string },
+  ): Promise<string> {
+    return oauth.createGrant(this.db, this.keyring, tenantId, input);
+  }
+  getGrant(tenantId: string, grantId: string, options?: { forUpdate?: boolean }): Promise<oauth.Grant | undefined> {
+    return oauth.getGrant(this.db, this.keyring, tenantId, grantId, options);
+  }
+  saveGrantTokens(tenantId: string, grantId: string, tokens: OAuthTokens): Promise<void> {
+    return oauth.saveGrantTokens(this.db, this.keyring, tenantId, grantId, tokens);
+  }
+  setGrantStatus(tenantId: string, grantId: string, status: GrantStatus, reason: string | null): Promise<void> {
+    return oauth.setGrantStatus(this.db, tenantId, grantId, status, reason);
+  }
+  connectAccount(tenantId: string, input: oauth.AccountConnectionInput): Promise<{ id: string; created: boolean }> {
+    return oauth.connectAccount(this.db, tenantId, input);
+  }
+  findConnectionsByAccount(pluginId: string, accountId: string) {
+    return oauth.findConnectionsByAccount(this.db, pluginId, accountId);
+  }
+  countGrantConnections(tenantId: string, grantId: string): Promise<number> {
+    return oauth.countGrantConnections(this.db, tenantId, grantId);
   }
   recordSyncWatermark(tenantId: string, connectionId: string, watermark: string | null): Promise<boolean> {
     return connections.recordSyncWatermark(this.db, tenantId, connectionId, watermark);

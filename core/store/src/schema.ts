@@ -36,7 +36,7 @@ export interface ApiKeysTable {
 }
 
 export type ConnectionKind = "connector" | "channel" | "agency";
-export type ConnectionStatus = "active" | "disabled" | "error";
+export type ConnectionStatus = "active" | "disabled" | "error" | "needs_reauth";
 
 export interface ConnectionsTable {
   id: Generated<string>;
@@ -50,7 +50,72 @@ export interface ConnectionsTable {
   status: ColumnType<ConnectionStatus, ConnectionStatus | undefined, ConnectionStatus>;
   watermark: string | null;
   last_synced_at: Date | null;
+  /** The OAuth grant whose tokens this connection uses, and the ledger account (organisation, realm) it reads. */
+  grant_id: string | null;
+  account_id: string | null;
+  /** Why the status is what it is (e.g. the provider's refusal), shown to the tenant. */
+  status_reason: string | null;
   created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface OAuthStatesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  api_key_id: string | null;
+  plugin_id: string;
+  state_hash: string;
+  browser_hash: string;
+  verifier_ciphertext: string | null;
+  connection_name: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+export type GrantStatus = "active" | "needs_reauth" | "revoked";
+
+export interface OAuthGrantsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  plugin_id: string;
+  tokens_ciphertext: string;
+  tokens_key_id: string;
+  accounts: Json<{ id: string; name: string; grantId?: string }[]>;
+  status: ColumnType<GrantStatus, GrantStatus | undefined, GrantStatus>;
+  status_reason: string | null;
+  connection_name: string;
+  refreshed_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface LedgerCreditNotesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  connection_id: string;
+  debtor_id: string;
+  external_id: string;
+  number: string;
+  currency: string;
+  total_minor: number;
+  remaining_minor: number;
+  issue_date: string;
+  status: "open" | "applied" | "void";
+  allocations: Json<{ invoiceExternalId: string; amountMinor: number }[]>;
+  updated_at: UpdatedAt;
+}
+
+export interface LedgerPaymentsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  connection_id: string;
+  external_id: string;
+  invoice_external_id: string;
+  currency: string;
+  amount_minor: number;
+  paid_on: string;
+  status: "posted" | "deleted";
   updated_at: UpdatedAt;
 }
 
@@ -132,7 +197,9 @@ export type CommunicationKind =
   | "promise"
   | "plan"
   | "task"
-  | "mediation";
+  | "mediation"
+  | "connection"
+  | "write_back";
 
 export interface CommunicationsTable {
   id: ColumnType<number, never, never>;
@@ -243,7 +310,7 @@ export interface PlanInstalmentsTable {
   updated_at: UpdatedAt;
 }
 
-export type TaskKind = "phone_call" | "review" | "mediation" | "write_back" | "agency_refused";
+export type TaskKind = "phone_call" | "review" | "mediation" | "write_back" | "agency_refused" | "reconnect_ledger";
 export type TaskStatus = "open" | "done" | "cancelled";
 export type TaskOutcome = "reached" | "promised" | "disputed" | "wrong_number" | "no_answer";
 
@@ -286,6 +353,10 @@ export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   connections: ConnectionsTable;
+  oauth_states: OAuthStatesTable;
+  oauth_grants: OAuthGrantsTable;
+  ledger_credit_notes: LedgerCreditNotesTable;
+  ledger_payments: LedgerPaymentsTable;
   debtors: DebtorsTable;
   invoices: InvoicesTable;
   policies: PoliciesTable;

@@ -13,6 +13,10 @@ const TABLES = [
   "imports",
   "invoices",
   "ledger_actions",
+  "ledger_credit_notes",
+  "ledger_payments",
+  "oauth_grants",
+  "oauth_states",
   "outbox",
   "payment_plans",
   "plan_instalments",
@@ -22,7 +26,7 @@ const TABLES = [
   "tenants",
   "webhook_inbox",
 ];
-const MIGRATIONS = ["0001-initial", "0002-cases"];
+const MIGRATIONS = ["0001-initial", "0002-cases", "0003-ledger-grants"];
 
 describe.each(testEngines())("store on %s", (engine) => {
   let store: Store;

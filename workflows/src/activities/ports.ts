@@ -80,7 +80,7 @@ export interface CommunicationEntry {
   readonly occurredAt?: Date;
 }
 
-export type TaskKind = "phone_call" | "review" | "mediation" | "write_back" | "agency_refused";
+export type TaskKind = "phone_call" | "review" | "mediation" | "write_back" | "agency_refused" | "reconnect_ledger";
 
 export interface NewTask {
   readonly idempotencyKey: string;

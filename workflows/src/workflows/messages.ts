@@ -130,7 +130,7 @@ export interface PaymentPlanRequest {
 export interface TaskOutcomeRequest {
   readonly taskId: string;
   /** What the task was for: only the end of a hand-over (review, refusal, mediation) lets the case go on. */
-  readonly kind: "phone_call" | "review" | "mediation" | "write_back" | "agency_refused";
+  readonly kind: "phone_call" | "review" | "mediation" | "write_back" | "agency_refused" | "reconnect_ledger";
   readonly outcome: "reached" | "promised" | "disputed" | "wrong_number" | "no_answer" | "done";
   readonly note?: string;
 }

@@ -1,6 +1,7 @@
 import type { Migration } from "kysely";
 import * as initial from "./0001-initial";
 import * as cases from "./0002-cases";
+import * as ledgerGrants from "./0003-ledger-grants";
 
 /**
  * Every migration, applied in key order. A released migration is never edited or renamed: a schema
@@ -9,4 +10,5 @@ import * as cases from "./0002-cases";
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001-initial": initial,
   "0002-cases": cases,
+  "0003-ledger-grants": ledgerGrants,
 };

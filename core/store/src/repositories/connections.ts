@@ -30,6 +30,10 @@ export interface ConnectionSummary {
   /** Where the next incremental sync of a ledger starts. */
   readonly watermark: string | null;
   readonly lastSyncedAt: Date | null;
+  /** OAuth connections: the grant whose tokens they use and the ledger account they read. */
+  readonly grantId: string | null;
+  readonly accountId: string | null;
+  readonly statusReason: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -49,6 +53,9 @@ const SUMMARY_COLUMNS = [
   "status",
   "watermark",
   "last_synced_at",
+  "grant_id",
+  "account_id",
+  "status_reason",
   "created_at",
   "updated_at",
 ] as const;
@@ -63,6 +70,9 @@ interface SummaryRow {
   status: ConnectionStatus;
   watermark: string | null;
   last_synced_at: Date | null;
+  grant_id: string | null;
+  account_id: string | null;
+  status_reason: string | null;
   created_at: Date;
   updated_at: Date;
   has_secrets: boolean;
@@ -80,6 +90,9 @@ function toSummary(row: SummaryRow): ConnectionSummary {
     hasSecrets: row.has_secrets,
     watermark: row.watermark,
     lastSyncedAt: row.last_synced_at,
+    grantId: row.grant_id,
+    accountId: row.account_id,
+    statusReason: row.status_reason,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -209,11 +222,29 @@ export async function setConnectionStatus(
   tenantId: string,
   connectionId: string,
   status: ConnectionStatus,
+  reason: string | null = null,
 ): Promise<boolean> {
   if (!isUuid(tenantId) || !isUuid(connectionId)) return false;
   const result = await db
     .updateTable("connections")
-    .set({ status, updated_at: sql<Date>`now()` })
+    .set({ status, status_reason: reason, updated_at: sql<Date>`now()` })
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", connectionId)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** A connection's non-secret settings (e.g. write-back switches), replaced whole after validation. */
+export async function updateConnectionConfig(
+  db: Db,
+  tenantId: string,
+  connectionId: string,
+  config: Record<string, unknown>,
+): Promise<boolean> {
+  if (!isUuid(tenantId) || !isUuid(connectionId)) return false;
+  const result = await db
+    .updateTable("connections")
+    .set({ config: JSON.stringify(config), updated_at: sql<Date>`now()` })
     .where("tenant_id", "=", tenantId)
     .where("id", "=", connectionId)
     .executeTakeFirst();

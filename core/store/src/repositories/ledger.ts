@@ -3,7 +3,15 @@
  * UPDATE … WHERE something differs: one statement and a handful of parameters per few thousand rows,
  * and rows that did not change are not even rewritten (so applying the same data twice is a no-op).
  */
-import { type Debtor, type Invoice, notFound, RelanceError, validationError } from "@relance/core";
+import {
+  type CreditNote,
+  type Debtor,
+  type Invoice,
+  notFound,
+  type Payment,
+  RelanceError,
+  validationError,
+} from "@relance/core";
 import { sql } from "kysely";
 import type { Db } from "../schema";
 import { inTransaction, isUuid } from "../support";
@@ -11,6 +19,9 @@ import { inTransaction, isUuid } from "../support";
 export interface LedgerChanges {
   readonly debtors: readonly Debtor[];
   readonly invoices: readonly Invoice[];
+  /** Kept for the record (what the ledger credited and received); balances come from the invoices. */
+  readonly creditNotes?: readonly CreditNote[];
+  readonly payments?: readonly Payment[];
 }
 
 export interface UpsertCounts {
@@ -266,9 +277,92 @@ export async function applyLedgerChanges(
       }
       const changed = new Set<string>();
       const invoiceCounts = await upsertInvoices(trx, tenantId, connectionId, invoices, debtorIds, changed);
+      await upsertCreditNotes(trx, tenantId, connectionId, lastWinsSorted(changes.creditNotes ?? []));
+      await upsertPayments(trx, tenantId, connectionId, changes.payments ?? []);
       return { debtors: debtorCounts, invoices: invoiceCounts, changedDebtorIds: [...changed].sort() };
     } catch (error) {
       throw asValidationError(error);
     }
   });
+}
+
+async function upsertCreditNotes(db: Db, tenantId: string, connectionId: string, notes: readonly CreditNote[]): Promise<void> {
+  if (notes.length === 0) return;
+  const debtorIds = await debtorIdsByExternalId(db, tenantId, connectionId, [
+    ...new Set(notes.map((note) => note.debtorExternalId)),
+  ]);
+  const orphans = notes.filter((note) => !debtorIds.has(note.debtorExternalId));
+  if (orphans.length > 0) {
+    throw validationError(
+      `${orphans.length} credit note(s) refer to a debtor that is neither in this batch nor stored`,
+      orphans.slice(0, 50).map((note) => ({
+        path: `creditNotes.${note.externalId}.debtorExternalId`,
+        message: `unknown debtor "${note.debtorExternalId}"`,
+      })),
+    );
+  }
+  for (const chunk of chunks(notes, 500)) {
+    await db
+      .insertInto("ledger_credit_notes")
+      .values(
+        chunk.map((note) => ({
+          tenant_id: tenantId,
+          connection_id: connectionId,
+          debtor_id: debtorIds.get(note.debtorExternalId) as string,
+          external_id: note.externalId,
+          number: note.number,
+          currency: note.currency,
+          total_minor: note.totalMinor,
+          remaining_minor: note.remainingMinor,
+          issue_date: note.issueDate,
+          status: note.status,
+          allocations: JSON.stringify(note.allocations),
+        })),
+      )
+      .onConflict((conflict) =>
+        conflict.columns(["tenant_id", "connection_id", "external_id"]).doUpdateSet((eb) => ({
+          debtor_id: eb.ref("excluded.debtor_id"),
+          number: eb.ref("excluded.number"),
+          currency: eb.ref("excluded.currency"),
+          total_minor: eb.ref("excluded.total_minor"),
+          remaining_minor: eb.ref("excluded.remaining_minor"),
+          issue_date: eb.ref("excluded.issue_date"),
+          status: eb.ref("excluded.status"),
+          allocations: eb.ref("excluded.allocations"),
+          updated_at: sql<Date>`now()`,
+        })),
+      )
+      .execute();
+  }
+}
+
+async function upsertPayments(db: Db, tenantId: string, connectionId: string, payments: readonly Payment[]): Promise<void> {
+  const byKey = new Map(payments.map((payment) => [`${payment.externalId}\u0000${payment.invoiceExternalId}`, payment]));
+  const sorted = [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, payment]) => payment);
+  for (const chunk of chunks(sorted, 500)) {
+    await db
+      .insertInto("ledger_payments")
+      .values(
+        chunk.map((payment) => ({
+          tenant_id: tenantId,
+          connection_id: connectionId,
+          external_id: payment.externalId,
+          invoice_external_id: payment.invoiceExternalId,
+          currency: payment.currency,
+          amount_minor: payment.amountMinor,
+          paid_on: payment.date,
+          status: payment.status,
+        })),
+      )
+      .onConflict((conflict) =>
+        conflict.columns(["tenant_id", "connection_id", "external_id", "invoice_external_id"]).doUpdateSet((eb) => ({
+          currency: eb.ref("excluded.currency"),
+          amount_minor: eb.ref("excluded.amount_minor"),
+          paid_on: eb.ref("excluded.paid_on"),
+          status: eb.ref("excluded.status"),
+          updated_at: sql<Date>`now()`,
+        })),
+      )
+      .execute();
+  }
 }

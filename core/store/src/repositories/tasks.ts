@@ -13,7 +13,14 @@ import { checkLimit, decodeCursor, encodeCursor, isUuid, type Page, toPage } fro
 
 export type { TaskKind, TaskOutcome, TaskStatus };
 
-export const TASK_KINDS: readonly TaskKind[] = ["phone_call", "review", "mediation", "write_back", "agency_refused"];
+export const TASK_KINDS: readonly TaskKind[] = [
+  "phone_call",
+  "review",
+  "mediation",
+  "write_back",
+  "agency_refused",
+  "reconnect_ledger",
+];
 export const TASK_OUTCOMES: readonly TaskOutcome[] = ["reached", "promised", "disputed", "wrong_number", "no_answer"];
 
 export interface Task {

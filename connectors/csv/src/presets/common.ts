@@ -1,0 +1,78 @@
+/** Small helpers shared by the presets: header lookup, cells, and the date forms ledger exports write. */
+import { addDays, type Issue } from "@relance/core";
+import { normaliseHeader } from "../columns";
+import { parseDate } from "../dates";
+import type { DateFormat } from "../options";
+
+/** Header names as compared by the presets: normalised as for the ledger format, Xero's "*" dropped. */
+export function presetNames(header: readonly string[]): string[] {
+  return header.map((name) => normaliseHeader(name.replace(/^\*/, "")));
+}
+
+/** The position of the first header name among `candidates` (normalised names), or -1. */
+export function findColumn(names: readonly string[], candidates: readonly string[]): number {
+  for (const candidate of candidates) {
+    const at = names.indexOf(candidate);
+    if (at !== -1) return at;
+  }
+  return -1;
+}
+
+export function cellAt(fields: readonly string[], position: number): string {
+  return position < 0 ? "" : (fields[position] ?? "").trim();
+}
+
+export function nonEmptyCells(fields: readonly string[]): number {
+  let count = 0;
+  for (const field of fields) if (field.trim() !== "") count++;
+  return count;
+}
+
+const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+/** "15 Jan 2026", "15-Jan-2026" (Xero reports) and "Jan 15, 2026". */
+const DAY_MONTH_NAME = /^(\d{1,2})[\s-]+([A-Za-z]{3})[A-Za-z]*\.?[\s-]+(\d{4})$/;
+const MONTH_NAME_DAY = /^([A-Za-z]{3})[A-Za-z]*\.?\s+(\d{1,2}),?\s+(\d{4})$/;
+
+/**
+ * The cell as YYYY-MM-DD when it is a date in `format` or with a month name; otherwise the text as
+ * written, for the row reader to report.
+ */
+export function isoDate(text: string, format: DateFormat): string {
+  const trimmed = text.trim();
+  const named = DAY_MONTH_NAME.exec(trimmed) ?? swapped(MONTH_NAME_DAY.exec(trimmed));
+  if (named) {
+    const month = MONTHS.indexOf((named[2] as string).toLowerCase()) + 1;
+    if (month > 0) {
+      const iso = `${named[3]}-${String(month).padStart(2, "0")}-${(named[1] as string).padStart(2, "0")}`;
+      const parsed = parseDate(iso, "iso");
+      return parsed.ok ? parsed.date : trimmed;
+    }
+  }
+  const parsed = parseDate(trimmed, format);
+  return parsed.ok ? parsed.date : trimmed;
+}
+
+function swapped(match: RegExpExecArray | null): string[] | null {
+  return match === null ? null : [match[0], match[2] as string, match[1] as string, match[3] as string];
+}
+
+/** The due date `days` after an ISO issue date, or undefined when the issue date is not one. */
+export function dueAfter(issue: string, days: number): string | undefined {
+  return parseDate(issue, "iso").ok ? addDays(issue, days) : undefined;
+}
+
+/** "-12.50", "(12.50)", "12.50-", "$(250.00)": a credit in a report. */
+export function isNegative(text: string): boolean {
+  const trimmed = text.trim();
+  return trimmed.startsWith("-") || trimmed.startsWith("−") || trimmed.includes("(") || trimmed.endsWith("-");
+}
+
+/** An amount cell without a leading currency sign (QuickBooks writes "$1,234.00" in some rows). */
+export function withoutDollar(text: string): string {
+  return text.trim().replace(/^\$/, "");
+}
+
+export function missingColumn(line: number, column: string, preset: string, found: readonly string[]): Issue {
+  const header = found.filter((name) => name.trim() !== "").join(", ") || "(nothing)";
+  return { line, column, message: `missing column ${column} for the ${preset} preset; the header has: ${header}` };
+}

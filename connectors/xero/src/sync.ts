@@ -1,0 +1,200 @@
+/**
+ * listChanges: one Xero call per page, oldest change first, in three phases so debtors arrive before
+ * the invoices that name them: contacts, sales invoices (full objects: payments and credits come
+ * inside), sales credit notes (with allocations). Each phase reads `If-Modified-Since: since`, ordered
+ * by UpdatedDateUTC, `pageSize` records a page, and stops on `pagination.pageCount`.
+ *
+ * Watermark: the phases read at different moments, so a record created while an earlier phase was
+ * being read (a contact, then its invoice) would be skipped forever if the next sync started at the
+ * newest change seen. The next sync therefore starts at the newest change seen, but no later than the
+ * server time (HTTP Date) of the sync's first answer: everything changed before that was read by
+ * every phase. Pages before the last keep `since` as their watermark.
+ */
+import type { ChangePage, CreditNote, Debtor, Invoice, Logger, Payment } from "@relance/core";
+import { RelanceError } from "@relance/core";
+import type { Contacts, CreditNotes, Invoices, Pagination } from "xero-node";
+import { z } from "zod";
+import type { XeroAccountingClient } from "./client";
+import { mapContact, mapCreditNote, mapInvoice } from "./mappers";
+import { instant } from "./values";
+
+const PHASES = ["contacts", "invoices", "credit_notes"] as const;
+
+export const INVOICE_STATUSES = ["AUTHORISED", "PAID", "VOIDED"];
+export const ORDER = "UpdatedDateUTC ASC";
+
+const cursorSchema = z.object({
+  phase: z.enum(PHASES),
+  page: z.number().int().positive(),
+  since: z.string().optional(),
+  /** Newest UpdatedDateUTC seen so far (epoch ms). */
+  newest: z.number().optional(),
+  /** Server time of the sync's first answer (epoch ms). */
+  startedAt: z.number().optional(),
+});
+type Cursor = z.infer<typeof cursorSchema>;
+
+export const encodeCursor = (cursor: Cursor): string => Buffer.from(JSON.stringify(cursor), "utf8").toString("base64url");
+
+export function decodeCursor(text: string): Cursor {
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(text, "base64url").toString("utf8")));
+  } catch {
+    throw new RelanceError("validation_failed", "the Xero sync cursor is not one this connector issued", {
+      issues: [{ path: "cursor", message: "unreadable" }],
+    });
+  }
+}
+
+function sinceDate(since: string | undefined): Date | undefined {
+  if (since === undefined) return undefined;
+  const time = Date.parse(since);
+  if (Number.isNaN(time)) {
+    throw new RelanceError("validation_failed", `the sync watermark "${since}" is not a date`, {
+      issues: [{ path: "since", message: "expected an ISO 8601 instant" }],
+    });
+  }
+  return new Date(time);
+}
+
+interface Records {
+  debtors: Debtor[];
+  invoices: Invoice[];
+  creditNotes: CreditNote[];
+  payments: Payment[];
+  newest: number | undefined;
+}
+
+const emptyRecords = (): Records => ({ debtors: [], invoices: [], creditNotes: [], payments: [], newest: undefined });
+
+/** Maps one page; a record that cannot be read is logged and skipped rather than blocking the sync. */
+export function collect(
+  logger: Logger,
+  body: { contacts?: Contacts["contacts"]; invoices?: Invoices["invoices"]; creditNotes?: CreditNotes["creditNotes"] },
+): Records {
+  const records = emptyRecords();
+  const seen = (value: unknown) => {
+    const time = instant(value);
+    if (time !== undefined) records.newest = Math.max(records.newest ?? time, time);
+  };
+  const attempt = (kind: string, id: string | undefined, map: () => void) => {
+    try {
+      map();
+    } catch (error) {
+      logger.warn({ kind, id, error: error instanceof Error ? error.message : String(error) }, "skipped a Xero record");
+    }
+  };
+  for (const contact of body.contacts ?? []) {
+    seen(contact.updatedDateUTC);
+    attempt("contact", contact.contactID, () => records.debtors.push(mapContact(contact)));
+  }
+  for (const source of body.invoices ?? []) {
+    seen(source.updatedDateUTC);
+    attempt("invoice", source.invoiceID, () => {
+      const mapped = mapInvoice(source);
+      if (!mapped) return;
+      records.invoices.push(mapped.invoice);
+      records.payments.push(...mapped.payments);
+    });
+  }
+  for (const source of body.creditNotes ?? []) {
+    seen(source.updatedDateUTC);
+    attempt("credit note", source.creditNoteID, () => {
+      const note = mapCreditNote(source);
+      if (note) records.creditNotes.push(note);
+    });
+  }
+  return records;
+}
+
+function lastPageOf(pagination: Pagination | undefined, page: number, count: number, pageSize: number): boolean {
+  if (pagination?.pageCount !== undefined) return page >= pagination.pageCount;
+  return count < pageSize;
+}
+
+export async function listChanges(
+  client: XeroAccountingClient,
+  logger: Logger,
+  pageSize: number,
+  query: { readonly since?: string; readonly cursor?: string },
+): Promise<ChangePage> {
+  const cursor: Cursor = query.cursor
+    ? decodeCursor(query.cursor)
+    : { phase: "contacts", page: 1, ...(query.since ? { since: query.since } : {}) };
+  const since = sinceDate(cursor.since);
+  const tenant = client.tenantId;
+  const { phase, page } = cursor;
+  let answer: { body: Contacts | Invoices | CreditNotes; headers: Readonly<Record<string, string>> };
+  let count: number;
+  let records: Records;
+  if (phase === "contacts") {
+    const result = await client.call(`contacts page ${page}`, (api) =>
+      api.getContacts(tenant, since, undefined, ORDER, undefined, page, true, false, undefined, pageSize),
+    );
+    answer = result;
+    count = result.body.contacts?.length ?? 0;
+    records = collect(logger, { contacts: result.body.contacts });
+  } else if (phase === "invoices") {
+    const result = await client.call(`invoices page ${page}`, (api) =>
+      api.getInvoices(
+        tenant,
+        since,
+        'Type=="ACCREC"',
+        ORDER,
+        undefined,
+        undefined,
+        undefined,
+        INVOICE_STATUSES,
+        page,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        pageSize,
+      ),
+    );
+    answer = result;
+    count = result.body.invoices?.length ?? 0;
+    records = collect(logger, { invoices: result.body.invoices });
+  } else {
+    const result = await client.call(`credit notes page ${page}`, (api) =>
+      api.getCreditNotes(tenant, since, 'Type=="ACCRECCREDIT"', ORDER, page, undefined, pageSize),
+    );
+    answer = result;
+    count = result.body.creditNotes?.length ?? 0;
+    records = collect(logger, { creditNotes: result.body.creditNotes });
+  }
+  const serverTime = Date.parse(answer.headers.date ?? "");
+  const startedAt = cursor.startedAt ?? (Number.isNaN(serverTime) ? undefined : serverTime);
+  const newest =
+    records.newest === undefined
+      ? cursor.newest
+      : cursor.newest === undefined
+        ? records.newest
+        : Math.max(records.newest, cursor.newest);
+  const state = {
+    ...(cursor.since ? { since: cursor.since } : {}),
+    ...(newest !== undefined ? { newest } : {}),
+    ...(startedAt !== undefined ? { startedAt } : {}),
+  };
+  const { newest: _newest, ...page_ } = records;
+  const phaseDone = lastPageOf(answer.body.pagination, page, count, pageSize);
+  const nextPhase = PHASES[PHASES.indexOf(phase) + 1];
+  if (!phaseDone || nextPhase) {
+    const next: Cursor = phaseDone ? { phase: nextPhase ?? phase, page: 1, ...state } : { phase, page: page + 1, ...state };
+    return { ...page_, cursor: encodeCursor(next), ...(cursor.since ? { watermark: cursor.since } : {}) };
+  }
+  const watermark = nextWatermark(cursor.since, newest, startedAt);
+  return { ...page_, ...(watermark ? { watermark } : {}) };
+}
+
+export function nextWatermark(
+  since: string | undefined,
+  newest: number | undefined,
+  startedAt: number | undefined,
+): string | undefined {
+  if (newest === undefined) return since;
+  const bounded = startedAt === undefined ? newest : Math.min(newest, startedAt);
+  const sinceTime = since === undefined ? undefined : Date.parse(since);
+  return new Date(sinceTime !== undefined && sinceTime > bounded ? sinceTime : bounded).toISOString();
+}
