@@ -86,6 +86,40 @@ export const envSchema = z.object({
   SENDGRID_WEBHOOK_PUBLIC_KEY: optionalText.describe(
     "Public key of SendGrid's signed Event Webhook (base64). Unset: the webhook refuses every request.",
   ),
+  RELANCE_SYNC_INTERVAL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(15)
+    .describe("How often each ledger connection (Xero, QuickBooks) is synced, on top of its webhooks."),
+  XERO_CLIENT_ID: optionalText.describe("Client id of the Xero app. Unset: Xero cannot be connected."),
+  XERO_CLIENT_SECRET: optionalText.describe("Client secret of the Xero app (required with XERO_CLIENT_ID)."),
+  XERO_REDIRECT_URI: optionalText.describe(
+    "Redirect URI registered in the Xero app, exactly: `<public API URL>/oauth/xero/callback` (required with XERO_CLIENT_ID).",
+  ),
+  XERO_WEBHOOK_KEY: optionalText.describe("Webhook signing key of the Xero app. Unset: Xero webhooks are refused."),
+  XERO_API_BASE_URL: z.url().default("https://api.xero.com").describe("Xero API host (accounting API and connections)."),
+  XERO_IDENTITY_BASE_URL: z
+    .url()
+    .default("https://identity.xero.com")
+    .describe("Xero identity host (token and revocation endpoints)."),
+  XERO_LOGIN_BASE_URL: z.url().default("https://login.xero.com").describe("Xero login host (the consent page)."),
+  QBO_CLIENT_ID: optionalText.describe("Client id of the Intuit app. Unset: QuickBooks Online cannot be connected."),
+  QBO_CLIENT_SECRET: optionalText.describe("Client secret of the Intuit app (required with QBO_CLIENT_ID)."),
+  QBO_REDIRECT_URI: optionalText.describe(
+    "Redirect URI registered in the Intuit app, exactly: `<public API URL>/oauth/quickbooks/callback` (required with QBO_CLIENT_ID).",
+  ),
+  QBO_WEBHOOK_VERIFIER_TOKEN: optionalText.describe(
+    "Webhook verifier token of the Intuit app. Unset: QuickBooks webhooks are refused.",
+  ),
+  QBO_ENVIRONMENT: z.enum(["sandbox", "production"]).default("production").describe("QuickBooks Online environment."),
+  QBO_API_BASE_URL: optionalText.describe(
+    "QuickBooks Online API host. Unset: quickbooks.api.intuit.com, or sandbox-quickbooks.api.intuit.com in sandbox.",
+  ),
+  INTUIT_OAUTH_BASE_URL: optionalText.describe(
+    "Replaces the host of Intuit's OAuth endpoints (appcenter.intuit.com, oauth.platform.intuit.com, developer.api.intuit.com), keeping their paths.",
+  ),
 });
 
 export type Env = z.infer<typeof envSchema>;

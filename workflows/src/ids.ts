@@ -6,3 +6,12 @@ export function debtorWorkflowId(tenantId: string, connectionId: string, debtorE
 export function importWorkflowId(tenantId: string, importId: string): string {
   return `sync:${tenantId}:${importId}`;
 }
+
+/** The schedule (and the scheduled syncs) of one ledger connection. */
+export function connectionSyncId(tenantId: string, connectionId: string): string {
+  return `ledger-sync:${tenantId}:${connectionId}`;
+}
+
+export function writeBackWorkflowId(tenantId: string, actionId: string): string {
+  return `write-back:${tenantId}:${actionId}`;
+}

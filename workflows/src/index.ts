@@ -13,7 +13,7 @@ export {
   createCaseStarter,
   describeCase,
 } from "./case-client";
-export { debtorWorkflowId, importWorkflowId } from "./ids";
+export { connectionSyncId, debtorWorkflowId, importWorkflowId, writeBackWorkflowId } from "./ids";
 export {
   overdueBandSearchAttribute,
   searchAttributeFlags,
@@ -22,5 +22,7 @@ export {
   tenantSearchAttribute,
 } from "./search-attributes";
 export { createRelanceWorker, workflowsPath } from "./worker";
+export type { ConnectionSyncInput, ConnectionSyncResult } from "./workflows/connection-sync";
 export type { LedgerSyncInput } from "./workflows/ledger-sync";
+export type { LedgerWriteBackInput } from "./workflows/ledger-write-back";
 export * from "./workflows/messages";

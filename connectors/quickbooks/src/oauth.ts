@@ -116,6 +116,7 @@ async function companyName(app: QuickBooksApp, realmId: string, accessToken: str
 }
 
 export const quickbooksOAuth: OAuthFlow<QuickBooksApp> = {
+  connectionConfig: (account) => ({ realmId: account.id, companyName: account.name }),
   authorizationUrl(app, { state }) {
     const url = new URL(oauthEndpoints(app).authorizeUrl);
     url.searchParams.set("client_id", app.clientId);

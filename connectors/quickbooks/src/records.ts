@@ -3,7 +3,7 @@
  * ChangePage. Records that cannot be mapped are skipped and reported, so one odd record never blocks
  * a whole ledger's sync.
  */
-import type { ChangePage, CreditNote, Debtor, Invoice, LedgerChange, Payment } from "@relance/core";
+import type { ChangePage, CreditNote, Debtor, Invoice, LedgerChange, LedgerDeletion, Payment } from "@relance/core";
 import {
   type CreditAllocation,
   type MappingContext,
@@ -16,15 +16,9 @@ import {
 import type { QboRecords, SyncedEntity } from "./qbo-types";
 
 /** A record QuickBooks reports deleted (CDC `status: "Deleted"`): only its id survives. */
-export interface Deletion {
-  readonly kind: LedgerChange["kind"];
-  readonly externalId: string;
-}
+export type Deletion = LedgerDeletion;
 
-/**
- * A ChangePage plus what the contract has no place for yet: deleted records. A deleted invoice is
- * void for collection purposes, but without its debtor and amounts it cannot be sent as an Invoice.
- */
+/** Every page this connector returns says what was deleted, even when nothing was. */
 export interface QuickBooksChangePage extends ChangePage {
   readonly deletions: readonly Deletion[];
 }

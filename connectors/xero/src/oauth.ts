@@ -153,6 +153,7 @@ export async function listOrganisations(app: XeroApp, accessToken: string): Prom
 }
 
 export const xeroOAuth: OAuthFlow<XeroApp> = {
+  connectionConfig: (account) => ({ tenantId: account.id, tenantName: account.name }),
   authorizationUrl(app, { state, codeChallenge }) {
     return openIdClient(app).authorizationUrl({
       redirect_uri: app.redirectUri,

@@ -81,6 +81,8 @@ export interface OAuthFlow<App> {
     app: App,
     callback: OAuthCallback,
   ): Promise<{ readonly tokens: OAuthTokens; readonly accounts: readonly OAuthAccount[] }>;
+  /** The settings of a new connection reading this account (they pass the plugin's configSchema). */
+  connectionConfig(account: OAuthAccount): Record<string, unknown>;
   /** Throws RelanceError "unauthorized" (not retryable) when the provider refuses the refresh token. */
   refresh(app: App, tokens: OAuthTokens): Promise<OAuthTokens>;
   revoke(app: App, tokens: OAuthTokens, account?: OAuthAccount): Promise<void>;
@@ -175,6 +177,8 @@ export interface ChangePage {
   readonly invoices: readonly Invoice[];
   readonly creditNotes: readonly CreditNote[];
   readonly payments: readonly Payment[];
+  /** Records the ledger reports deleted: only their ids survive (a deleted invoice is no longer owed). */
+  readonly deletions?: readonly LedgerDeletion[];
   /** Opaque resume point: pass it back to get the next page; absent on the last page. */
   readonly cursor?: string;
   /**
@@ -182,6 +186,11 @@ export interface ChangePage {
    * so storing a page's watermark never skips a change of an earlier page.
    */
   readonly watermark?: string;
+}
+
+export interface LedgerDeletion {
+  readonly kind: LedgerChange["kind"];
+  readonly externalId: string;
 }
 
 /** A record the ledger says changed (from a webhook), to be fetched and stored. */

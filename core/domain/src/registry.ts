@@ -27,10 +27,11 @@ export class PluginRegistry {
   /**
    * Adds a plugin. `app` is the deployment's settings for it (OAuth app, vendor base URLs), checked
    * against the manifest's `appSchema` here, once, so a misconfigured deployment fails at start-up.
+   * A plugin that needs app settings and is given none stays registered but unconfigured.
    */
   register<Kind extends PluginKind, Config, Secrets, App>(
     manifest: PluginManifest<Kind, Config, Secrets, App>,
-    app?: NoInfer<App>,
+    app?: unknown,
   ): this {
     if (!KEBAB.test(manifest.id)) {
       throw new RelanceError("misconfigured", `plugin id "${manifest.id}" must be kebab-case`);
@@ -38,8 +39,9 @@ export class PluginRegistry {
     if (this.#plugins.has(manifest.id)) {
       throw new RelanceError("misconfigured", `plugin "${manifest.id}" is registered twice`);
     }
-    if (manifest.appSchema) {
-      const parsed = manifest.appSchema.safeParse(app ?? {});
+    // Without app settings the plugin is known but not configured here (e.g. no OAuth app): it cannot be connected.
+    if (manifest.appSchema && app !== undefined) {
+      const parsed = manifest.appSchema.safeParse(app);
       if (!parsed.success) {
         throw new RelanceError("misconfigured", `plugin "${manifest.id}" app settings are invalid`, {
           issues: schemaIssues(parsed.error, "app"),

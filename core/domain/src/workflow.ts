@@ -7,3 +7,4 @@ export * from "./collection/policy";
 export * from "./dates";
 export * from "./ladder";
 export type { CurrencyCode, Money } from "./money";
+export type { LedgerChange } from "./plugins";

@@ -1,9 +1,58 @@
 /** The activities' view of the store (their port), filled by the real store. */
-import { formatMoney, isRelanceError, money, RelanceError } from "@relance/core";
-import type { Store } from "@relance/store";
+import { formatMoney, isRelanceError, type Logger, money, RelanceError } from "@relance/core";
+import type { LedgerActionKind, Store } from "@relance/store";
 import type { CaseRecord, CollectionStore } from "@relance/workflows";
+import type { WriteBacks } from "./ledger/write-back";
 
-export function collectionStore(store: Store): CollectionStore {
+export function collectionStore(store: Store, writeBacks?: WriteBacks, logger?: Logger): CollectionStore {
+  // Whether a connection's ledger takes a kind of write-back; asked per message, so kept a minute.
+  const supportCache = new Map<string, { supported: boolean; until: number }>();
+  async function supports(tenantId: string, connectionId: string, kind: LedgerActionKind): Promise<boolean> {
+    if (!writeBacks) return false;
+    const key = `${tenantId}:${connectionId}:${kind}`;
+    const cached = supportCache.get(key);
+    if (cached && cached.until > Date.now()) return cached.supported;
+    const supported = await writeBacks.supports(tenantId, connectionId, kind);
+    supportCache.set(key, { supported, until: Date.now() + 60_000 });
+    return supported;
+  }
+
+  /** A requested write-back goes to the ledger when its connector can make it, else to a person. */
+  async function dispatch(
+    tenantId: string,
+    debtorId: string,
+    connectionId: string,
+    action: { id: string },
+    key: string,
+    kind: LedgerActionKind,
+    what: string,
+  ) {
+    if (writeBacks && (await supports(tenantId, connectionId, kind))) {
+      await writeBacks.start(tenantId, action.id);
+      return;
+    }
+    await leaveToPerson(tenantId, debtorId, action.id, key, what);
+  }
+
+  /** After a message is sent: a note on the invoices it was about, in ledgers that take notes. */
+  async function noteInLedger(tenantId: string, outboxId: string, entry: { debtorId: string; channel: string; summary: string }) {
+    const debtor = await store.getDebtor(tenantId, entry.debtorId);
+    if (!debtor || !(await supports(tenantId, debtor.connectionId, "note")) || !writeBacks) return;
+    const invoices = await store.getOpenInvoices(tenantId, entry.debtorId);
+    if (invoices.length === 0) return;
+    const action = await store.requestLedgerAction(tenantId, {
+      idempotencyKey: `note:${outboxId}`,
+      debtorId: entry.debtorId,
+      connectionId: debtor.connectionId,
+      kind: "note",
+      payload: {
+        invoiceExternalIds: invoices.map((invoice) => invoice.externalId),
+        note: `Relance: ${entry.summary} (${entry.channel}, ${new Date().toISOString().slice(0, 10)})`,
+      },
+    });
+    await writeBacks.start(tenantId, action.id);
+  }
+
   /**
    * A record written by a retried activity may already be there: a state change that already happened
    * (the same dispute resolved the same way) is success, anything else stays a conflict.
@@ -270,7 +319,16 @@ export function collectionStore(store: Store): CollectionStore {
             kind: "late_fee",
             payload: { fees: record.fees },
           });
-          if (action.created) await leaveToPerson(tenantId, debtorId, action.id, record.idempotencyKey, "late fee invoice");
+          if (action.created)
+            await dispatch(
+              tenantId,
+              debtorId,
+              debtor.connectionId,
+              action,
+              record.idempotencyKey,
+              "late_fee",
+              "late fee invoice",
+            );
         }
         await note(tenantId, debtorId, {
           kind: "decision",
@@ -316,7 +374,7 @@ export function collectionStore(store: Store): CollectionStore {
       summary: `credit note of ${formatMoney(money(amount.amountMinor, amount.currency), "en")} requested from the ledger`,
       detail: { ledgerActionId: action.id, invoiceId },
     });
-    await leaveToPerson(tenantId, debtorId, action.id, key, "credit note");
+    await dispatch(tenantId, debtorId, debtor.connectionId, action, key, "credit_note", "credit note");
   }
 
   /**
@@ -347,7 +405,13 @@ export function collectionStore(store: Store): CollectionStore {
     async markOutboxSent(tenantId, id, externalId) {
       await store.markOutboxSent(tenantId, id, externalId);
     },
-    markOutboxSentAndRecord: (tenantId, id, externalId, entry) => store.markOutboxSentAndRecord(tenantId, id, externalId, entry),
+    async markOutboxSentAndRecord(tenantId, id, externalId, entry) {
+      await store.markOutboxSentAndRecord(tenantId, id, externalId, entry);
+      // The message is out: a note that cannot be requested now must not make the step fail (and retry).
+      await noteInLedger(tenantId, id, entry).catch((error: unknown) =>
+        logger?.warn({ tenantId, messageId: id, error: (error as Error).message }, "ledger note not requested"),
+      );
+    },
     async markOutboxInDoubt(tenantId, id, reason) {
       await store.markOutboxInDoubt(tenantId, id, reason);
     },

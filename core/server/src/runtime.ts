@@ -25,6 +25,7 @@ import { Client, Connection } from "@temporalio/client";
 import type { ApiServices } from "./api/services";
 import { collectionStore } from "./collection-store";
 import { createImporter, type Importer } from "./importer";
+import { createLedgers, type Ledgers } from "./ledger";
 import type { AppLogger } from "./logger";
 import { createPluginRegistry } from "./plugins";
 import { temporalConnectionOptions } from "./temporal-connection";
@@ -51,6 +52,7 @@ export interface Runtime {
   readonly importer: Importer;
   readonly activityDependencies: ActivityDependencies;
   readonly apiServices: ApiServices;
+  readonly ledgers: Ledgers;
   /** Stores the shipped policies for a tenant (a new version only when one changed). */
   syncPolicies(tenantId: string): Promise<void>;
   close(): Promise<void>;
@@ -79,7 +81,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const connection = Connection.lazy(await temporalConnectionOptions(env, options.temporalAddress));
   const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   const taskQueue = env.TEMPORAL_TASK_QUEUE;
-  const registry = createPluginRegistry();
+  const registry = createPluginRegistry(env);
   const pluginLogger = logger.child({ component: "plugin" });
 
   if (env.SENDGRID_API_KEY && !env.SENDGRID_FROM_EMAIL) {
@@ -152,6 +154,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     historyLimit: env.RELANCE_CASE_HISTORY_LIMIT,
     policyFor,
   });
+  const ledgers = createLedgers({
+    store,
+    registry,
+    client,
+    taskQueue,
+    logger,
+    syncEveryMinutes: env.RELANCE_SYNC_INTERVAL_MINUTES,
+  });
   const importer = createImporter({
     store,
     temporal: { client, taskQueue },
@@ -160,7 +170,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
 
   const activityDependencies: ActivityDependencies = {
-    store: collectionStore(store),
+    store: collectionStore(store, ledgers.writeBacks, logger.child({ component: "ledger" })),
+    ledgers: ledgers.port,
     channels,
     templates: (language, name) => templates.get(language)?.get(name),
     agencies,
@@ -185,6 +196,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       await connection.healthService.check({});
     },
     channelWebhooks,
+    registry,
+    ledgers,
     limits: { maxBodyBytes: env.RELANCE_MAX_BODY_BYTES, maxImportBytes: env.RELANCE_MAX_IMPORT_BYTES },
     logger: logger.child({ component: "api" }),
   };
@@ -202,6 +215,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     importer,
     activityDependencies,
     apiServices,
+    ledgers,
     async syncPolicies(tenantId) {
       for (const policy of policies.values()) await store.savePolicy(tenantId, policy);
     },

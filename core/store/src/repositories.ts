@@ -2,7 +2,7 @@
  * The repository functions bound to one database handle (the store's pool, or a transaction) and the
  * keyring. Every tenant-owned read and write takes the tenant id and filters by it.
  */
-import type { CaseSnapshot, DebtorOverrides, InvoiceStatus } from "@relance/core";
+import type { CaseSnapshot, DebtorOverrides, InvoiceStatus, OAuthAccount, OAuthTokens } from "@relance/core";
 import * as apiKeys from "./repositories/api-keys";
 import * as communications from "./repositories/communications";
 import * as connections from "./repositories/connections";
@@ -11,8 +11,8 @@ import * as disputes from "./repositories/disputes";
 import * as imports from "./repositories/imports";
 import * as ledger from "./repositories/ledger";
 import * as ledgerActions from "./repositories/ledger-actions";
-import * as oauth from "./repositories/oauth";
 import * as reads from "./repositories/ledger-reads";
+import * as oauth from "./repositories/oauth";
 import * as outbox from "./repositories/outbox";
 import * as plans from "./repositories/payment-plans";
 import * as policies from "./repositories/policies";
@@ -20,7 +20,6 @@ import * as promises from "./repositories/promises";
 import * as tasks from "./repositories/tasks";
 import * as tenants from "./repositories/tenants";
 import * as webhooks from "./repositories/webhook-inbox";
-import type { OAuthAccount, OAuthTokens } from "@relance/core";
 import type { CommunicationKind, ConnectionKind, ConnectionStatus, Db, GrantStatus, InstalmentStatus } from "./schema";
 import type { Keyring } from "./secret-box";
 import type { Page } from "./support";
@@ -75,7 +74,12 @@ export class Repositories {
   updateConnectionSecrets(tenantId: string, connectionId: string, secrets: Record<string, unknown>): Promise<boolean> {
     return connections.updateConnectionSecrets(this.db, this.keyring, tenantId, connectionId, secrets);
   }
-  setConnectionStatus(tenantId: string, connectionId: string, status: ConnectionStatus, reason?: string | null): Promise<boolean> {
+  setConnectionStatus(
+    tenantId: string,
+    connectionId: string,
+    status: ConnectionStatus,
+    reason?: string | null,
+  ): Promise<boolean> {
     return connections.setConnectionStatus(this.db, tenantId, connectionId, status, reason ?? null);
   }
   updateConnectionConfig(tenantId: string, connectionId: string, config: Record<string, unknown>): Promise<boolean> {
@@ -86,8 +90,8 @@ export class Repositories {
   createOAuthState(input: oauth.NewOAuthState): Promise<void> {
     return oauth.createOAuthState(this.db, this.keyring, input);
   }
-  consumeOAuthState(pluginId: string, stateHash: string): Promise<oauth.ConsumedOAuthState> {
-    return oauth.consumeOAuthState(this.db, this.keyring, pluginId, stateHash);
+  consumeOAuthState(pluginId: string, stateHash: string, browserHash: string): Promise<oauth.ConsumedOAuthState> {
+    return oauth.consumeOAuthState(this.db, this.keyring, pluginId, stateHash, browserHash);
   }
   createGrant(
     tenantId: string,

@@ -7,6 +7,7 @@
  *      instead of sending again; a provider that cannot be asked parks the message for a human.
  * Tasks and ledger write-backs are idempotent on the same key.
  */
+import { RelanceError } from "@relance/core";
 import { heartbeat } from "@temporalio/activity";
 import { toCaseInvoice } from "./case-invoice";
 import { createStepRunner } from "./execute-step";
@@ -62,24 +63,64 @@ export function createActivities(deps: ActivityDependencies): CollectionActiviti
 
     async signalChangedDebtors({ tenantId, importId, offset, limit }) {
       const ids = await store.listImportChangedDebtors(tenantId, importId, offset, limit);
-      // One read for the whole page, and the tenant's policies loaded once.
-      const readAt = Date.now();
-      const [found, openOrUpdate] = await Promise.all([
-        store.getDebtorsWithOpenInvoices(tenantId, ids),
-        deps.cases.forTenant(tenantId),
-      ]);
-      let signalled = 0;
-      // signal-with-start is one round trip each: a few in flight at once keeps large imports quick.
-      await inParallel(ids, 16, async (debtorId) => {
-        const entry = found.get(debtorId);
-        if (!entry) return;
-        await openOrUpdate(entry.debtor, { invoices: entry.invoices.map(toCaseInvoice), readAt });
-        signalled++;
-        heartbeat({ offset, signalled });
-      });
+      const signalled = await signal(tenantId, ids, (count) => heartbeat({ offset, signalled: count }));
       return { signalled, nextOffset: ids.length < limit ? null : offset + ids.length };
     },
+
+    async signalDebtors({ tenantId, debtorIds }) {
+      return { signalled: await signal(tenantId, debtorIds, (count) => heartbeat({ signalled: count })) };
+    },
+
+    async syncLedgerPage(input) {
+      const beating = setInterval(() => heartbeat(), 5_000);
+      try {
+        return await ledgers().syncPage(input);
+      } catch (error) {
+        throw toActivityFailure(error);
+      } finally {
+        clearInterval(beating);
+      }
+    },
+
+    async applyLedgerAction(input) {
+      try {
+        return await ledgers().applyAction(input);
+      } catch (error) {
+        throw toActivityFailure(error);
+      }
+    },
+
+    async ledgerActionFailed(input) {
+      try {
+        await ledgers().actionFailed(input);
+      } catch (error) {
+        throw toActivityFailure(error);
+      }
+    },
   };
+
+  function ledgers() {
+    if (!deps.ledgers) throw new RelanceError("misconfigured", "this worker was built without ledger connections");
+    return deps.ledgers;
+  }
+
+  /** One read for the whole page and the tenant's policies loaded once; a few signals in flight at once. */
+  async function signal(tenantId: string, ids: readonly string[], progress: (signalled: number) => void): Promise<number> {
+    const readAt = Date.now();
+    const [found, openOrUpdate] = await Promise.all([
+      store.getDebtorsWithOpenInvoices(tenantId, ids),
+      deps.cases.forTenant(tenantId),
+    ]);
+    let signalled = 0;
+    await inParallel(ids, 16, async (debtorId) => {
+      const entry = found.get(debtorId);
+      if (!entry) return;
+      await openOrUpdate(entry.debtor, { invoices: entry.invoices.map(toCaseInvoice), readAt });
+      signalled++;
+      progress(signalled);
+    });
+    return signalled;
+  }
 }
 
 async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {

@@ -6,6 +6,7 @@ import type {
   Clock,
   CollectionPolicy,
   DebtorOverrides,
+  LedgerChange,
   Logger,
   PostalAddress,
 } from "@relance/core";
@@ -178,8 +179,46 @@ export type PolicyChooser = (
   tenantId: string,
 ) => Promise<(debtor: DebtorRecord, invoices: readonly CaseInvoice[]) => CollectionPolicy>;
 
+export interface SyncPageInput {
+  readonly tenantId: string;
+  readonly connectionId: string;
+  /** Resume point inside a sync (absent: start from the connection's watermark). */
+  readonly cursor?: string;
+  /** A targeted read of what a webhook named, instead of the changes since the watermark. */
+  readonly changes?: readonly LedgerChange[];
+}
+
+export type SyncPageResult =
+  | {
+      readonly status: "synced";
+      readonly cursor?: string;
+      readonly changedDebtorIds: readonly string[];
+      readonly records: number;
+    }
+  /** The connection cannot sync now (disabled, or waiting for the tenant to re-authorise it). */
+  | { readonly status: "paused"; readonly reason: string };
+
+export interface LedgerActionInput {
+  readonly tenantId: string;
+  readonly actionId: string;
+}
+
+export type LedgerActionResult =
+  | { readonly status: "done"; readonly externalId?: string }
+  | { readonly status: "left_to_person"; readonly reason: string };
+
+/** Ledger connections, as the worker sees them: read changes, write back. Implemented by the server. */
+export interface LedgerPort {
+  syncPage(input: SyncPageInput): Promise<SyncPageResult>;
+  applyAction(input: LedgerActionInput): Promise<LedgerActionResult>;
+  /** The write-back kept failing: mark it and hand it to a person. */
+  actionFailed(input: LedgerActionInput & { readonly error: string }): Promise<void>;
+}
+
 export interface ActivityDependencies {
   readonly store: CollectionStore;
+  /** Absent in processes that run no ledger connector (then ledger activities fail as misconfigured). */
+  readonly ledgers?: LedgerPort;
   readonly channels: ChannelResolver;
   readonly agencies: AgencyResolver;
   readonly templates: TemplateLookup;

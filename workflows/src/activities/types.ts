@@ -8,6 +8,7 @@ import type {
   Mediator,
   PolicyStep,
 } from "@relance/core/workflow";
+import type { LedgerActionInput, LedgerActionResult, SyncPageInput, SyncPageResult } from "./ports";
 
 export interface PolicyRef {
   readonly key: string;
@@ -206,9 +207,19 @@ export interface SignalChangedDebtorsInput {
   readonly limit: number;
 }
 
+export interface SignalDebtorsInput {
+  readonly tenantId: string;
+  readonly debtorIds: readonly string[];
+}
+
 export interface CollectionActivities {
   executeStep(input: ExecuteStepInput): Promise<ExecuteStepResult>;
   recordCase(input: RecordCaseInput): Promise<void>;
   closeCase(input: CloseCaseInput): Promise<void>;
   signalChangedDebtors(input: SignalChangedDebtorsInput): Promise<{ signalled: number; nextOffset: number | null }>;
+  /** Signal-with-start the cases of these debtors with their open invoices, read now. */
+  signalDebtors(input: SignalDebtorsInput): Promise<{ signalled: number }>;
+  syncLedgerPage(input: SyncPageInput): Promise<SyncPageResult>;
+  applyLedgerAction(input: LedgerActionInput): Promise<LedgerActionResult>;
+  ledgerActionFailed(input: LedgerActionInput & { readonly error: string }): Promise<void>;
 }

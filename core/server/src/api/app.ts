@@ -3,6 +3,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { requireApiKey } from "./auth";
 import { caseRoutes } from "./case-routes";
+import { connectionRoutes, oauthRoutes } from "./connection-routes";
 import type { ApiEnv } from "./context";
 import { debtorProfileRoutes } from "./debtor-profile-routes";
 import { disputeRoutes } from "./dispute-routes";
@@ -89,7 +90,9 @@ export function createApi(services: ApiServices) {
   v1.route("/", taskRoutes(services));
   v1.route("/", policyRoutes(services));
   v1.route("/", importRoutes(services));
+  v1.route("/", connectionRoutes(services));
   app.route("/v1", v1);
+  app.route("/oauth", oauthRoutes(services));
 
   app.route("/webhooks", webhookRoutes(services));
   app.route("/docs", docsRoutes());

@@ -34,5 +34,22 @@ export function webhookRoutes(services: ApiServices) {
       return c.json({ received: events.length, recorded }, 200);
     },
   );
+  app.post(
+    "/ledgers/:pluginId",
+    bodyLimit({
+      maxSize: services.limits.maxBodyBytes,
+      onError: (c) => problem(c, 413, "payload_too_large", `webhook bodies are limited to ${services.limits.maxBodyBytes} bytes`),
+    }),
+    async (c) => {
+      const rawBody = new Uint8Array(await c.req.arrayBuffer());
+      const headers: Record<string, string> = {};
+      c.req.raw.headers.forEach((value, key) => {
+        headers[key.toLowerCase()] = value;
+      });
+      await services.ledgers.webhooks(c.req.param("pluginId"), { headers, rawBody, receivedAt: new Date() });
+      // Xero's intent-to-receive check wants 200 with an empty body; nothing else needs more.
+      return c.body(null, 200);
+    },
+  );
   return app;
 }

@@ -7,6 +7,7 @@ import {
   type CreditNote,
   type Debtor,
   type Invoice,
+  type LedgerDeletion,
   notFound,
   type Payment,
   RelanceError,
@@ -22,6 +23,8 @@ export interface LedgerChanges {
   /** Kept for the record (what the ledger credited and received); balances come from the invoices. */
   readonly creditNotes?: readonly CreditNote[];
   readonly payments?: readonly Payment[];
+  /** Records the ledger deleted: a deleted invoice is no longer owed (stored as void). */
+  readonly deletions?: readonly LedgerDeletion[];
 }
 
 export interface UpsertCounts {
@@ -279,6 +282,7 @@ export async function applyLedgerChanges(
       const invoiceCounts = await upsertInvoices(trx, tenantId, connectionId, invoices, debtorIds, changed);
       await upsertCreditNotes(trx, tenantId, connectionId, lastWinsSorted(changes.creditNotes ?? []));
       await upsertPayments(trx, tenantId, connectionId, changes.payments ?? []);
+      await applyDeletions(trx, tenantId, connectionId, changes.deletions ?? [], changed);
       return { debtors: debtorCounts, invoices: invoiceCounts, changedDebtorIds: [...changed].sort() };
     } catch (error) {
       throw asValidationError(error);
@@ -363,6 +367,50 @@ async function upsertPayments(db: Db, tenantId: string, connectionId: string, pa
           updated_at: sql<Date>`now()`,
         })),
       )
+      .execute();
+  }
+}
+
+async function applyDeletions(
+  db: Db,
+  tenantId: string,
+  connectionId: string,
+  deletions: readonly LedgerDeletion[],
+  changed: Set<string>,
+): Promise<void> {
+  const idsOf = (kind: LedgerDeletion["kind"]) =>
+    [...new Set(deletions.filter((deletion) => deletion.kind === kind).map((deletion) => deletion.externalId))].sort();
+  const invoices = idsOf("invoice");
+  if (invoices.length > 0) {
+    const voided = await db
+      .updateTable("invoices")
+      .set({ status: "void", balance_minor: 0, updated_at: sql<Date>`now()` })
+      .where("tenant_id", "=", tenantId)
+      .where("connection_id", "=", connectionId)
+      .where("external_id", "in", invoices)
+      .where("status", "!=", "void")
+      .returning("debtor_id")
+      .execute();
+    for (const row of voided) changed.add(row.debtor_id);
+  }
+  const notes = idsOf("credit_note");
+  if (notes.length > 0) {
+    await db
+      .updateTable("ledger_credit_notes")
+      .set({ status: "void", remaining_minor: 0, updated_at: sql<Date>`now()` })
+      .where("tenant_id", "=", tenantId)
+      .where("connection_id", "=", connectionId)
+      .where("external_id", "in", notes)
+      .execute();
+  }
+  const payments = idsOf("payment");
+  if (payments.length > 0) {
+    await db
+      .updateTable("ledger_payments")
+      .set({ status: "deleted", updated_at: sql<Date>`now()` })
+      .where("tenant_id", "=", tenantId)
+      .where("connection_id", "=", connectionId)
+      .where("external_id", "in", payments)
       .execute();
   }
 }

@@ -56,25 +56,39 @@ export async function createOAuthState(db: Db, keyring: Keyring | undefined, inp
 }
 
 /**
- * Marks the state used and returns what it was bound to. Unknown, already used, expired or made for
- * another plugin: refused with the reason (each is a distinct attack or mistake worth telling apart).
+ * Marks the state used and returns what it was bound to. Unknown, already used, expired, made for
+ * another plugin or arriving in another browser: refused with the reason. A state brought by the wrong
+ * browser is not consumed, so a stolen link cannot spoil the real user's flow.
  */
 export async function consumeOAuthState(
   db: Db,
   keyring: Keyring | undefined,
   pluginId: string,
   stateHash: string,
+  browserHash: string,
 ): Promise<ConsumedOAuthState> {
   const row = await db
     .updateTable("oauth_states")
     .set({ used_at: sql<Date>`now()` })
     .where("state_hash", "=", stateHash)
+    .where("browser_hash", "=", browserHash)
     .where("used_at", "is", null)
     .returning(["tenant_id", "api_key_id", "plugin_id", "browser_hash", "verifier_ciphertext", "connection_name", "expires_at"])
     .executeTakeFirst();
   if (!row) {
-    const seen = await db.selectFrom("oauth_states").select("used_at").where("state_hash", "=", stateHash).executeTakeFirst();
-    throw new RelanceError("forbidden", seen ? "this authorisation link was already used" : "unknown authorisation state");
+    const seen = await db
+      .selectFrom("oauth_states")
+      .select(["used_at", "browser_hash"])
+      .where("state_hash", "=", stateHash)
+      .executeTakeFirst();
+    throw new RelanceError(
+      "forbidden",
+      !seen
+        ? "unknown authorisation state"
+        : seen.used_at !== null
+          ? "this authorisation link was already used"
+          : "this authorisation was started from another browser session",
+    );
   }
   if (row.expires_at.getTime() < Date.now()) throw new RelanceError("forbidden", "this authorisation link has expired");
   if (row.plugin_id !== pluginId) throw new RelanceError("forbidden", "this authorisation state belongs to another ledger");

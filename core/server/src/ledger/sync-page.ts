@@ -1,0 +1,106 @@
+/**
+ * One page of a ledger sync: ask the connector, complete the page with whatever it refers to that is
+ * neither in it nor stored (a contact created between the phases of a sync, the invoices a credit note
+ * was allocated to), store it in one transaction, and move the watermark once the last page is stored.
+ */
+import { type ChangePage, type ConnectorPlugin, isRelanceError, type LedgerChange, RelanceError } from "@relance/core";
+import type { Store } from "@relance/store";
+import type { SyncPageInput, SyncPageResult } from "@relance/workflows";
+import type { ConnectorFactory } from "./connectors";
+
+export async function syncPage(store: Store, connectors: ConnectorFactory, input: SyncPageInput): Promise<SyncPageResult> {
+  const connection = await store.getConnection(input.tenantId, input.connectionId);
+  if (!connection) throw new RelanceError("not_found", `connection ${input.connectionId} not found`);
+  if (connection.status === "needs_reauth" || connection.status === "disabled") {
+    return { status: "paused", reason: connection.statusReason ?? `the connection is ${connection.status}` };
+  }
+  try {
+    const connector = await connectors.connectorFor(connection);
+    const page = input.changes
+      ? await fetchChanged(connector, input.changes)
+      : await connector.listChanges({
+          ...(connection.watermark ? { since: connection.watermark } : {}),
+          ...(input.cursor === undefined ? {} : { cursor: input.cursor }),
+        });
+    const complete = await withReferences(store, connector, connection, page);
+    const applied = await store.applyLedgerChanges(input.tenantId, input.connectionId, complete);
+    if (!input.changes && complete.cursor === undefined) {
+      await store.recordSyncWatermark(input.tenantId, input.connectionId, complete.watermark ?? connection.watermark);
+    }
+    const records = complete.debtors.length + complete.invoices.length + complete.creditNotes.length + complete.payments.length;
+    return {
+      status: "synced",
+      ...(complete.cursor === undefined || input.changes ? {} : { cursor: complete.cursor }),
+      changedDebtorIds: applied.changedDebtorIds,
+      records,
+    };
+  } catch (error) {
+    // The grant was refused: it is flagged (and the tenant told) by the token service; this sync pauses.
+    if (isRelanceError(error) && error.code === "unauthorized" && !error.retryable) {
+      return { status: "paused", reason: error.message };
+    }
+    throw error;
+  }
+}
+
+async function fetchChanged(connector: ConnectorPlugin, changes: readonly LedgerChange[]): Promise<ChangePage> {
+  if (!connector.fetchChanged) throw new RelanceError("misconfigured", "this connector cannot read single records");
+  return connector.fetchChanged(changes);
+}
+
+const merge = (page: ChangePage, more: ChangePage): ChangePage => ({
+  ...page,
+  debtors: [...more.debtors, ...page.debtors],
+  invoices: [...page.invoices, ...more.invoices],
+  creditNotes: [...page.creditNotes, ...more.creditNotes],
+  payments: [...page.payments, ...more.payments],
+  deletions: [...(page.deletions ?? []), ...(more.deletions ?? [])],
+});
+
+async function withReferences(
+  store: Store,
+  connector: ConnectorPlugin,
+  connection: { readonly tenantId: string; readonly id: string; readonly accountId: string | null },
+  page: ChangePage,
+): Promise<ChangePage> {
+  if (!connector.fetchChanged) return page;
+  const { tenantId, id: connectionId } = connection;
+  const accountId = connection.accountId ?? "";
+  const invoicesInPage = new Set(page.invoices.map((invoice) => invoice.externalId));
+  const allocated = [
+    ...new Set(page.creditNotes.flatMap((note) => note.allocations.map((allocation) => allocation.invoiceExternalId))),
+  ].filter((id) => !invoicesInPage.has(id));
+  let complete = page;
+  if (allocated.length > 0) {
+    complete = merge(
+      complete,
+      await connector.fetchChanged(
+        allocated.map((externalId) => ({
+          providerEventId: `allocation:${externalId}`,
+          accountId,
+          kind: "invoice",
+          externalId,
+        })),
+      ),
+    );
+  }
+  const present = new Set(complete.debtors.map((debtor) => debtor.externalId));
+  const referenced = [
+    ...new Set([...complete.invoices, ...complete.creditNotes].map((record) => record.debtorExternalId)),
+  ].filter((id) => !present.has(id));
+  if (referenced.length === 0) return complete;
+  const stored = await store.db
+    .selectFrom("debtors")
+    .select("external_id")
+    .where("tenant_id", "=", tenantId)
+    .where("connection_id", "=", connectionId)
+    .where("external_id", "in", referenced)
+    .execute();
+  const known = new Set(stored.map((row) => row.external_id));
+  const missing = referenced.filter((id) => !known.has(id));
+  if (missing.length === 0) return complete;
+  const contacts = await connector.fetchChanged(
+    missing.map((externalId) => ({ providerEventId: `contact:${externalId}`, accountId, kind: "contact", externalId })),
+  );
+  return merge(complete, { ...contacts, invoices: [], creditNotes: [], payments: [], deletions: [] });
+}
