@@ -4,7 +4,7 @@
  * case of every debtor whose balance changed.
  */
 import { createHash } from "node:crypto";
-import { type ParseLedgerCsvOptions, parseLedgerCsv } from "@relance/connector-csv";
+import { type ParseLedgerCsvOptions, type Preset, parseLedgerCsv } from "@relance/connector-csv";
 import { isRelanceError, type Logger, RelanceError } from "@relance/core";
 import type { Store } from "@relance/store";
 import { importWorkflowId, type LedgerSyncInput } from "@relance/workflows";
@@ -27,7 +27,11 @@ interface Counts {
 export interface ImportResult {
   readonly importId: string;
   readonly fileName: string;
+  /** The layout the file was read as (the generic ledger CSV, a FEC, a Xero or QuickBooks export). */
+  readonly preset: Preset;
   readonly rows: number;
+  /** Rows that are not invoices to collect (credit notes, payments, other accounts of a FEC…). */
+  readonly skippedRows: number;
   readonly debtors: Counts;
   readonly invoices: Counts;
   readonly changedDebtors: number;
@@ -84,14 +88,18 @@ export function createImporter(options: ImporterOptions): Importer {
             maxBytes: options.maxImportBytes,
             fileName,
           });
-          for await (const batch of batches) {
+          let next = await batches.next();
+          while (!next.done) {
+            const batch = next.value;
             const applied = await tx.applyLedgerChanges(tenantId, connection.id, batch);
             debtors = add(debtors, applied.debtors);
             invoices = add(invoices, applied.invoices);
             for (const id of applied.changedDebtorIds) changed.add(id);
             rows += batch.invoices.length;
             onProgress?.(rows);
+            next = await batches.next();
           }
+          const { preset, skippedRows } = next.value;
           const changedDebtorIds = [...changed].sort();
           const { id: importId } = await tx.recordImport(tenantId, {
             connectionId: connection.id,
@@ -99,12 +107,22 @@ export function createImporter(options: ImporterOptions): Importer {
             sha256: hash.digest("hex"),
             status: "applied",
             rowCount: rows,
-            summary: { debtors, invoices, changedDebtorIds },
+            summary: { debtors, invoices, changedDebtorIds, preset, skippedRows },
           });
           // Started before the commit: if Temporal is unreachable nothing is stored, so no change ever
           // lands without its cases being told. The sync's activity retries until the commit is visible.
           const workflowId = changedDebtorIds.length > 0 ? await startSync(tenantId, importId) : null;
-          return { importId, fileName, rows, debtors, invoices, changedDebtors: changedDebtorIds.length, workflowId };
+          return {
+            importId,
+            fileName,
+            preset,
+            rows,
+            skippedRows,
+            debtors,
+            invoices,
+            changedDebtors: changedDebtorIds.length,
+            workflowId,
+          };
         });
       } catch (error) {
         if (isRelanceError(error)) {

@@ -1,5 +1,6 @@
 /** Ledger file upload: the body is the CSV itself (text/csv) or a multipart form with a `file` field. */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { PRESETS } from "@relance/connector-csv";
 import { RelanceError } from "@relance/core";
 import type { ImportRequest } from "../importer";
 import type { ApiEnv } from "./context";
@@ -13,7 +14,9 @@ export const importResultSchema = z
   .object({
     importId: z.string(),
     fileName: z.string(),
+    preset: z.enum(PRESETS).openapi({ description: "The layout the file was read as" }),
     rows: z.number().int(),
+    skippedRows: z.number().int().openapi({ description: "Rows that are not invoices to collect (credit notes, payments…)" }),
     debtors: countsSchema,
     invoices: countsSchema,
     changedDebtors: z.number().int().openapi({ description: "Debtors whose open balance changed; their cases are updated" }),
@@ -24,9 +27,21 @@ export const importResultSchema = z
 const importQuerySchema = z.object({
   connection: z.string().min(1).max(100).default("default").openapi({ description: "Name of the CSV ledger within the tenant" }),
   fileName: z.string().max(255).optional(),
-  encoding: z.enum(["auto", "utf-8", "windows-1252"]).optional(),
-  delimiter: z.enum([",", ";", "\t"]).optional(),
+  preset: z
+    .enum(PRESETS)
+    .optional()
+    .openapi({ description: "The file's layout: auto (from its header), ledger, fec, or a Xero / QuickBooks export" }),
+  encoding: z.enum(["auto", "utf-8", "windows-1252", "iso-8859-15"]).optional(),
+  delimiter: z.enum([",", ";", "\t", "|"]).optional(),
   dateFormat: z.enum(["dmy", "mdy", "iso"]).optional(),
+  currency: z.string().length(3).optional().openapi({ description: "Currency of files that name none (QuickBooks reports)" }),
+  defaultPaymentTermDays: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(365)
+    .optional()
+    .openapi({ description: "Days from issue to due date when the file has none (FEC); default 30" }),
   mapping: z
     .string()
     .max(10_000)
@@ -140,6 +155,9 @@ export function importRoutes(services: ApiServices) {
         fileName,
         body,
         options: {
+          ...(query.preset ? { preset: query.preset } : {}),
+          ...(query.currency ? { currency: query.currency } : {}),
+          ...(query.defaultPaymentTermDays === undefined ? {} : { defaultPaymentTermDays: query.defaultPaymentTermDays }),
           ...(query.encoding ? { encoding: query.encoding } : {}),
           ...(query.delimiter ? { delimiter: query.delimiter } : {}),
           ...(query.dateFormat ? { dateFormat: query.dateFormat } : {}),

@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { loadEnv } from "@relance/config";
+import type { Preset } from "@relance/connector-csv";
 import { notFound } from "@relance/core";
 import { createLogger } from "../logger";
 import { withRuntime } from "./with-runtime";
@@ -11,8 +12,11 @@ export async function importFile(
   options: {
     tenant: string;
     connection: string;
-    encoding?: "auto" | "utf-8" | "windows-1252";
+    preset?: Preset;
+    encoding?: "auto" | "utf-8" | "windows-1252" | "iso-8859-15";
     delimiter?: string;
+    currency?: string;
+    paymentTermDays?: string;
     dateFormat?: "dmy" | "mdy" | "iso";
     mapping?: string;
   },
@@ -34,8 +38,13 @@ export async function importFile(
           fileName: basename(file),
           body: createReadStream(file, { highWaterMark: 1 << 20 }),
           options: {
+            ...(options.preset ? { preset: options.preset } : {}),
+            ...(options.currency ? { currency: options.currency } : {}),
+            ...(options.paymentTermDays ? { defaultPaymentTermDays: Number(options.paymentTermDays) } : {}),
             ...(options.encoding ? { encoding: options.encoding } : {}),
-            ...(options.delimiter ? { delimiter: options.delimiter === "tab" ? "\t" : (options.delimiter as "," | ";") } : {}),
+            ...(options.delimiter
+              ? { delimiter: options.delimiter === "tab" ? "\t" : (options.delimiter as "," | ";" | "|") }
+              : {}),
             ...(options.dateFormat ? { dateFormat: options.dateFormat } : {}),
             ...(options.mapping ? { mapping: JSON.parse(options.mapping) as Record<string, never> } : {}),
           },

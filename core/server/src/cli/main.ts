@@ -1,6 +1,7 @@
 /** `relance`: run the product (start, worker, api) and administer it (tenant, import, policy). */
 import { readFile } from "node:fs/promises";
 import { loadEnv, loadTemplates, missingTemplates, parsePolicy } from "@relance/config";
+import { PRESETS } from "@relance/connector-csv";
 import { describeIssue, isRelanceError, RelanceError } from "@relance/core";
 import { Command, Option } from "commander";
 import { importFile } from "./import-command";
@@ -40,11 +41,14 @@ tenant
 
 program
   .command("import")
-  .argument("<file>", "ledger CSV file")
+  .argument("<file>", "ledger file: Relance CSV, FEC, or a Xero / QuickBooks export")
   .requiredOption("--tenant <slug>", "tenant slug")
   .option("--connection <name>", "name of the CSV ledger within the tenant", "default")
-  .addOption(new Option("--encoding <encoding>").choices(["auto", "utf-8", "windows-1252"]))
-  .addOption(new Option("--delimiter <delimiter>").choices([",", ";", "tab"]))
+  .addOption(new Option("--preset <preset>", "the file's layout (default: detected from its header)").choices([...PRESETS]))
+  .addOption(new Option("--encoding <encoding>").choices(["auto", "utf-8", "windows-1252", "iso-8859-15"]))
+  .addOption(new Option("--delimiter <delimiter>").choices([",", ";", "tab", "|"]))
+  .option("--currency <code>", "currency of files that name none (QuickBooks reports)")
+  .option("--payment-term-days <days>", "days from issue to due date when the file has none (FEC); default 30")
   .addOption(new Option("--date-format <format>").choices(["dmy", "mdy", "iso"]))
   .option("--mapping <json>", 'your headers to ours, e.g. {"Client":"debtor_name"}')
   .description("Import a ledger file: all of it or nothing, then update the debtors' cases")
