@@ -171,9 +171,7 @@ describe("QuickBooks Online ledger", () => {
     await eventually(
       "the first reminders",
       () =>
-        ["alpha@debtors.example", "beta@debtors.example", "delta@debtors.example"].every(
-          (email) => stepsTo(email).length >= 1,
-        )
+        ["alpha@debtors.example", "beta@debtors.example", "delta@debtors.example"].every((email) => stepsTo(email).length >= 1)
           ? true
           : undefined,
       60_000,
@@ -182,13 +180,18 @@ describe("QuickBooks Online ledger", () => {
     expect(stepsTo("beta@debtors.example")).toHaveLength(1);
     expect(stepsTo("delta@debtors.example")).toHaveLength(1);
     expect(stepsTo("accounts@beta.example")).toHaveLength(0);
-    for (const mail of system.sendgrid.messages) expect(mail.to).not.toContain("");
+    expect(system.sendgrid.messages.every((mail) => mail.to.length === 1)).toBe(true);
+    const about = (name: string) => system.sendgrid.messages.filter((mail) => JSON.stringify(mail.body).includes(name));
+    expect(about("Alpha Gardens")).toHaveLength(1);
+    expect(about("Gamma Without Email")).toHaveLength(0);
   });
 
   it("writes a note into the PrivateNote of each invoice a reminder was about", async () => {
     const realm = fake.realm();
     const noted = () =>
-      ["A-1", "B-1", "D-1", "D-2"].every((key) => /Relance/.test(String(realm.get("Invoice", ids[key] as string)?.PrivateNote ?? "")));
+      ["A-1", "B-1", "D-1", "D-2"].every((key) =>
+        /Relance/.test(String(realm.get("Invoice", ids[key] as string)?.PrivateNote ?? "")),
+      );
     await eventually("the notes written back", () => (noted() ? true : undefined), 60_000, 250);
     const note = String(realm.get("Invoice", ids["A-1"] as string)?.PrivateNote);
     expect(note.startsWith(`${today} `)).toBe(true);
@@ -237,7 +240,12 @@ describe("QuickBooks Online ledger", () => {
     expect((await postWebhook(hook.body, hook.headers)).status).toBe(200);
     // A redelivery of the same events is dropped.
     expect((await postWebhook(hook.body, hook.headers)).status).toBe(200);
-    await eventually("Alpha paid", async () => ((await debtor(ids.A as string))?.openBalances.length === 0 ? true : undefined), 30_000, 250);
+    await eventually(
+      "Alpha paid",
+      async () => ((await debtor(ids.A as string))?.openBalances.length === 0 ? true : undefined),
+      30_000,
+      250,
+    );
     expect((await invoicesOf(ids.A as string)).map((invoice) => invoice.status)).toEqual(["paid"]);
     // Alpha's next step (D+1) falls 3 policy days after the pre-due one: wait past it.
     await new Promise((wait) => setTimeout(wait, 4 * DAY_MS));
@@ -251,7 +259,8 @@ describe("QuickBooks Online ledger", () => {
     expect(sync.status).toBe(202);
     await eventually(
       "D-2 voided",
-      async () => ((await invoicesOf(ids.D as string)).find((invoice) => invoice.number === "D-2")?.status === "void" ? true : undefined),
+      async () =>
+        (await invoicesOf(ids.D as string)).find((invoice) => invoice.number === "D-2")?.status === "void" ? true : undefined,
       30_000,
       250,
     );

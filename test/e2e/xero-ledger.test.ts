@@ -8,6 +8,7 @@
 import { addDays, calendarDateOf } from "@relance/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeXero, startFakeXero } from "../fakes/xero";
+import { recordHistories } from "../support/histories";
 import { readJson } from "../support/json";
 import { ledgerCsv } from "../support/ledger";
 import { eventually, type System, startSystem } from "../support/system";
@@ -43,10 +44,34 @@ describe("Xero ledger", () => {
     for (const name of ["A", "B", "C"]) {
       ids[name] = ledger.addContact({ name: `Debtor ${name}`, email: `${name.toLowerCase()}@debtors.example` }).contactId;
     }
-    ids["A-1"] = ledger.addInvoice({ contactId: ids.A as string, number: "A-1", total: "120.00", date: due(-28), dueDate: due(2) }).invoiceId;
-    ids["B-1"] = ledger.addInvoice({ contactId: ids.B as string, number: "B-1", total: "80.50", date: due(-31), dueDate: due(-1) }).invoiceId;
-    ids["C-1"] = ledger.addInvoice({ contactId: ids.C as string, number: "C-1", total: "1000.00", date: due(-40), dueDate: due(-10) }).invoiceId;
-    ids["C-2"] = ledger.addInvoice({ contactId: ids.C as string, number: "C-2", total: "300.00", date: due(-34), dueDate: due(-4) }).invoiceId;
+    ids["A-1"] = ledger.addInvoice({
+      contactId: ids.A as string,
+      number: "A-1",
+      total: "120.00",
+      date: due(-28),
+      dueDate: due(2),
+    }).invoiceId;
+    ids["B-1"] = ledger.addInvoice({
+      contactId: ids.B as string,
+      number: "B-1",
+      total: "80.50",
+      date: due(-31),
+      dueDate: due(-1),
+    }).invoiceId;
+    ids["C-1"] = ledger.addInvoice({
+      contactId: ids.C as string,
+      number: "C-1",
+      total: "1000.00",
+      date: due(-40),
+      dueDate: due(-10),
+    }).invoiceId;
+    ids["C-2"] = ledger.addInvoice({
+      contactId: ids.C as string,
+      number: "C-2",
+      total: "300.00",
+      date: due(-34),
+      dueDate: due(-4),
+    }).invoiceId;
     system = await startSystem({
       engine: "pglite",
       dayMs: DAY_MS,
@@ -62,6 +87,17 @@ describe("Xero ledger", () => {
     });
   });
   afterAll(async () => {
+    if (system && process.env.RELANCE_RECORD_HISTORIES === "ledger") {
+      const ids: string[] = [];
+      for await (const execution of system.runtime.client.workflow.list({
+        query: "WorkflowType = 'connectionSync' OR WorkflowType = 'ledgerWriteBack'",
+      })) {
+        if (execution.status.name === "COMPLETED") ids.push(execution.workflowId);
+      }
+      const pick = (prefix: string) => ids.filter((id) => id.startsWith(prefix)).sort()[0];
+      const chosen = [pick("ledger-sync:"), pick("ledger-webhook:"), pick("write-back:")].filter((id) => id !== undefined);
+      await recordHistories(system.runtime.client, "ledger", chosen);
+    }
     await system?.close();
     await fake?.close();
   });
@@ -99,7 +135,11 @@ describe("Xero ledger", () => {
     expect(done.status).toBe(200);
     const outcome = await readJson(done);
     expect(outcome.connections).toHaveLength(1);
-    expect(outcome.connections[0]).toMatchObject({ accountId: fake.organisations[0]?.tenantId, accountName: "Acme Ltd", created: true });
+    expect(outcome.connections[0]).toMatchObject({
+      accountId: fake.organisations[0]?.tenantId,
+      accountName: "Acme Ltd",
+      created: true,
+    });
     connectionId = outcome.connections[0].connectionId;
 
     const replayed = await system.api.request(callback, { headers: { cookie } });
@@ -116,7 +156,12 @@ describe("Xero ledger", () => {
   });
 
   it("runs the first full sync right away and the cases start", async () => {
-    await eventually("the debtors of the Xero ledger", async () => ((await debtor(ids.C as string)) ? true : undefined), 60_000, 250);
+    await eventually(
+      "the debtors of the Xero ledger",
+      async () => ((await debtor(ids.C as string)) ? true : undefined),
+      60_000,
+      250,
+    );
     const c = await debtor(ids.C as string);
     expect(c.name).toBe("Debtor C");
     expect(c.openBalances).toEqual([{ currency: "GBP", amountMinor: 130_000 }]);
@@ -152,11 +197,18 @@ describe("Xero ledger", () => {
 
   it("stops A's ladder before its next step when Xero says the invoice was paid", async () => {
     fake.ledger().pay(ids["A-1"] as string, "120.00", today);
-    const hook = fake.webhook([{ category: "INVOICE", resourceId: ids["A-1"] as string, tenantId: fake.organisations[0]?.tenantId as string }]);
+    const hook = fake.webhook([
+      { category: "INVOICE", resourceId: ids["A-1"] as string, tenantId: fake.organisations[0]?.tenantId as string },
+    ]);
     expect((await postWebhook(hook.body, hook.headers)).status).toBe(200);
     // A redelivery is recorded once: no second sync.
     expect((await postWebhook(hook.body, hook.headers)).status).toBe(200);
-    await eventually("A paid", async () => ((await debtor(ids.A as string))?.openBalances.length === 0 ? true : undefined), 30_000, 250);
+    await eventually(
+      "A paid",
+      async () => ((await debtor(ids.A as string))?.openBalances.length === 0 ? true : undefined),
+      30_000,
+      250,
+    );
     // A's next step (D+1) falls 3 policy days after the pre-due one: wait past it.
     await new Promise((wait) => setTimeout(wait, 4 * DAY_MS));
     expect(stepsTo("a@debtors.example")).toHaveLength(1);
@@ -166,7 +218,9 @@ describe("Xero ledger", () => {
     const ledger = fake.ledger();
     const note = ledger.addCreditNote({ contactId: ids.C as string, number: "CN-1", total: "1000.00", date: today });
     ledger.allocate(note.creditNoteId, ids["C-1"] as string, "1000.00", today);
-    const hook = fake.webhook([{ category: "CREDITNOTE", resourceId: note.creditNoteId, tenantId: fake.organisations[0]?.tenantId as string }]);
+    const hook = fake.webhook([
+      { category: "CREDITNOTE", resourceId: note.creditNoteId, tenantId: fake.organisations[0]?.tenantId as string },
+    ]);
     expect((await postWebhook(hook.body, hook.headers)).status).toBe(200);
     const c = await eventually(
       "C re-anchored",
@@ -189,7 +243,12 @@ describe("Xero ledger", () => {
     const refreshesBefore = fake.refreshCalls;
     const sync = await system.request(`/v1/connections/${connectionId}/sync`, { method: "POST" });
     expect(sync.status).toBe(202);
-    await eventually("B dropped", async () => ((await debtor(ids.B as string))?.openBalances.length === 0 ? true : undefined), 30_000, 250);
+    await eventually(
+      "B dropped",
+      async () => ((await debtor(ids.B as string))?.openBalances.length === 0 ? true : undefined),
+      30_000,
+      250,
+    );
     expect(fake.refreshCalls).toBe(refreshesBefore + 1);
     const invoices = await readJson(await system.request(`/v1/invoices?debtorId=${debtorIds.get(ids.B as string)}`));
     expect(invoices.items.map((invoice: { status: string }) => invoice.status)).toEqual(["void"]);

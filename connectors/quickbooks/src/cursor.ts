@@ -1,12 +1,15 @@
 /**
  * The resume point of a query-mode sync, carried opaquely between listChanges calls. Query mode reads
- * the entities one after another in change order; within one it pages by keyset (the last change time
- * read and how many records at exactly that time were read), so records that change while the sync runs
- * move behind the cursor instead of shifting the pages under it.
+ * the first page of every entity in its opening batch call, then the entities with more one after
+ * another in change order; within one it pages by keyset (the last change time read and how many
+ * records at exactly that time were read), so records that change while the sync runs move behind the
+ * cursor instead of shifting the pages under it.
  */
 import { RelanceError } from "@relance/core";
 import { z } from "zod";
 import { SYNCED_ENTITIES } from "./qbo-types";
+
+const positionSchema = z.object({ time: z.string(), skip: z.number().int().nonnegative() });
 
 const cursorSchema = z.object({
   v: z.literal(1),
@@ -18,7 +21,11 @@ const cursorSchema = z.object({
   entities: z.array(z.enum(SYNCED_ENTITIES)).min(1),
   /** Records left to read per entity (aligned with `entities`), counted at the start; absent until counted. */
   counts: z.array(z.number().int()).optional(),
-  after: z.object({ time: z.string(), skip: z.number().int().nonnegative() }).optional(),
+  /** Keyset position in the current entity (the first of `entities`); absent: from its start. */
+  after: positionSchema.optional(),
+  /** Keyset positions of the entities after the current one (aligned with `entities.slice(1)`), as the
+   * opening batch left them; null or absent: from their start. */
+  laterAfter: z.array(positionSchema.nullable()).optional(),
   homeCurrency: z.string().optional(),
 });
 

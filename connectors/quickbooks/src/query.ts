@@ -26,6 +26,11 @@ export function pageTail(since: string | undefined, skip: number): string {
   return `${changedSince(since)}orderby MetaData.LastUpdatedTime startposition ${skip + 1} maxresults ${PAGE_SIZE}`;
 }
 
+/** A whole page query, as a batch item sends it (`query` sends `select * from {entity}` and the tail). */
+export function pageQuery(entity: SyncedEntity, since: string | undefined, skip: number): string {
+  return `select * from ${entity} ${pageTail(since, skip)}`;
+}
+
 export function countQuery(entity: SyncedEntity, since: string | undefined): string {
   return `select count(*) from ${entity} ${changedSince(since)}`.trim();
 }

@@ -2,10 +2,14 @@
  * listChanges and fetchChanged. Two ways to read what changed:
  * - Change data capture when the watermark is within Intuit's 30-day window: one call for all four
  *   entities. An entity that hits CDC's 1,000-record cap is read again (with those after it) by queries.
- * - Queries otherwise (first sync, old watermark): one batch call counts every entity's changes (and
- *   reads Preferences when the home currency is unknown), then pages of 1,000 in change order,
- *   customers first, then invoices, credit memos, payments. The counts tell which page is the last, so
- *   no empty page is ever requested.
+ * - Queries otherwise (first sync, old watermark). One opening batch call counts every entity's changes,
+ *   reads the first page of 1,000 of each (the same query as every later page), and reads Preferences
+ *   when the home currency is unknown: an entity of at most 1,000 changes is read entirely by it. The
+ *   entities with more then go on by pages of 1,000 in change order, customers first, then invoices,
+ *   credit memos, payments. The counts tell which page is the last, so no empty page is ever requested.
+ *   The opening page hands over the first page of every entity at once: when there are more than 1,000
+ *   customers, invoices in it may name customers of a later page, which the server completes (syncPage
+ *   reads debtors a page names that are neither in it nor stored).
  * The watermark is the server's clock when the read started, less a minute of margin: every change
  * after it is read by the next sync, and a dormant ledger's watermark still moves forward (a largest
  * LastUpdatedTime would stay months old and push every later sync out of the CDC window).
@@ -28,7 +32,7 @@ import {
   SYNCED_ENTITIES,
   type SyncedEntity,
 } from "./qbo-types";
-import { countQuery, idsQuery, isoSeconds, PAGE_SIZE, pageTail } from "./query";
+import { countQuery, idsQuery, isoSeconds, PAGE_SIZE, pageQuery, pageTail } from "./query";
 import { type Deletion, emptyRecords, KIND_OF, mapRecords, type QuickBooksChangePage } from "./records";
 
 const DAY_MS = 86_400_000;
@@ -138,42 +142,69 @@ export function createSync({ client, clock, logger, homeCurrency }: SyncDependen
 
   const finalWatermark = (since: string | undefined, horizon: string) => (since === undefined ? horizon : later(since, horizon));
 
-  /** One batch call: how many records of each entity changed, and the home currency if still unknown. */
-  async function count(state: QueryCursor): Promise<QueryCursor> {
-    const items: BatchQuery[] = state.entities.map((entity) => ({ bId: entity, Query: countQuery(entity, state.since) }));
+  /**
+   * The opening batch call: per entity its count and its first page, plus Preferences when the home
+   * currency is unknown; at most 9 items (Intuit takes 30 per batch and advises 10). Intuit answers each
+   * item under its bId, a query as `{ bId, QueryResponse: { Invoice: [...], startPosition, maxResults } }`
+   * (no entity key when nothing matched), a count as `{ bId, QueryResponse: { totalCount } }`. Its answer
+   * holds up to 4,000 records (a few MB of JSON): large, but one response instead of four.
+   */
+  async function open(state: QueryCursor): Promise<QuickBooksChangePage> {
+    const items: BatchQuery[] = state.entities.flatMap((entity) => [
+      { bId: `${entity}:count`, Query: countQuery(entity, state.since) },
+      { bId: `${entity}:page`, Query: pageQuery(entity, state.since, 0) },
+    ]);
     const learnCurrency = state.homeCurrency === undefined && homeCurrency.known() === undefined;
     if (learnCurrency) items.push({ bId: "Preferences", Query: "select * from Preferences" });
     const parsed = batchResponseSchema.safeParse(await client.batch(items));
-    if (!parsed.success) throw unexpected("the change counts");
+    if (!parsed.success) throw unexpected("the opening batch");
     const answers = new Map(parsed.data.BatchItemResponse.map((item) => [item.bId, item]));
-    const counts = state.entities.map((entity) => {
-      const answer = answers.get(entity);
-      const total = answer?.QueryResponse?.totalCount;
-      if (answer?.Fault !== undefined || typeof total !== "number") throw unexpected(`the ${entity} count`);
-      return total;
-    });
+    const collected = new Collector(logger);
+    const more: { entity: SyncedEntity; remaining: number; after: QueryCursor["after"] }[] = [];
+    for (const entity of state.entities) {
+      const counted = answers.get(`${entity}:count`);
+      const total = counted?.QueryResponse?.totalCount;
+      if (counted?.Fault !== undefined || typeof total !== "number") throw unexpected(`the ${entity} count`);
+      const page = answers.get(`${entity}:page`);
+      if (page?.QueryResponse === undefined || page.Fault !== undefined) throw unexpected(`the first ${entity} page`);
+      const raw = page.QueryResponse[entity];
+      const records: unknown[] = Array.isArray(raw) ? raw : [];
+      for (const record of records) collected.add(entity, record);
+      // A short page is the whole entity; a full one is too when the count says nothing is left.
+      if (records.length >= PAGE_SIZE && total > records.length) {
+        more.push({ entity, remaining: total - records.length, after: nextPosition(undefined, records) });
+      }
+    }
     if (learnCurrency) {
       const preferences = answers.get("Preferences")?.QueryResponse?.Preferences;
       homeCurrency.learn(Array.isArray(preferences) ? preferences[0] : undefined);
     }
-    const horizon = horizonOf(parsed.data.time);
-    const keep = state.entities.map((entity, index) => ({ entity, count: counts[index] ?? 0 })).filter((e) => e.count > 0);
+    const answered = horizonOf(parsed.data.time);
+    const horizon = state.horizon === undefined ? answered : earlier(state.horizon, answered);
     const known = homeCurrency.known() ?? state.homeCurrency;
-    return {
-      ...state,
-      horizon: state.horizon === undefined ? horizon : earlier(state.horizon, horizon),
-      entities: keep.map((e) => e.entity),
-      counts: keep.map((e) => e.count),
-      ...(known === undefined ? {} : { homeCurrency: known }),
-    } as QueryCursor;
+    const currency = known === undefined ? {} : { homeCurrency: known };
+    const [current, ...laterOnes] = more;
+    if (current === undefined) return toPage(collected, { watermark: finalWatermark(state.since, horizon), ...currency });
+    const next: QueryCursor = {
+      v: 1,
+      ...(state.since === undefined ? {} : { since: state.since }),
+      horizon,
+      entities: more.map((e) => e.entity) as QueryCursor["entities"],
+      counts: more.map((e) => e.remaining),
+      ...(current.after ? { after: current.after } : {}),
+      ...(laterOnes.length > 0 ? { laterAfter: laterOnes.map((e) => e.after ?? null) } : {}),
+      ...currency,
+    };
+    return toPage(collected, { cursor: encodeCursor(withoutUndefined(next)), ...currency });
   }
 
-  async function readQueryPage(start: QueryCursor): Promise<QuickBooksChangePage> {
-    const state = start.counts === undefined ? await count(start) : start;
+  async function readQueryPage(state: QueryCursor): Promise<QuickBooksChangePage> {
+    if (state.counts === undefined) return open(state);
     const horizon = state.horizon ?? horizonOf(undefined);
     const collected = new Collector(logger);
     const [entity, ...laterEntities] = state.entities;
-    const [remaining = 0, ...laterCounts] = state.counts ?? [];
+    const [remaining = 0, ...laterCounts] = state.counts;
+    const [laterStart, ...laterAfter] = state.laterAfter ?? [];
     if (entity === undefined) {
       return toPage(collected, { watermark: finalWatermark(state.since, horizon), ...currencyOf(state) });
     }
@@ -191,7 +222,14 @@ export function createSync({ client, clock, logger, homeCurrency }: SyncDependen
     const entityDone = records.length < PAGE_SIZE || remaining - records.length <= 0;
     const next: QueryCursor | undefined = entityDone
       ? laterEntities.length > 0
-        ? { ...state, horizon, entities: laterEntities as QueryCursor["entities"], counts: laterCounts, after: undefined }
+        ? {
+            ...state,
+            horizon,
+            entities: laterEntities as QueryCursor["entities"],
+            counts: laterCounts,
+            after: laterStart ?? undefined,
+            laterAfter: laterAfter.length > 0 ? laterAfter : undefined,
+          }
         : undefined
       : { ...state, horizon, counts: [remaining - records.length, ...laterCounts], ...(after ? { after } : {}) };
     if (next === undefined) {

@@ -86,6 +86,10 @@ export class Repositories {
     return connections.updateConnectionConfig(this.db, tenantId, connectionId, config);
   }
 
+  paymentInvoices(tenantId: string, connectionId: string, paymentIds: readonly string[]): Promise<string[]> {
+    return ledger.paymentInvoices(this.db, tenantId, connectionId, paymentIds);
+  }
+
   // OAuth ---------------------------------------------------------------------------------------------
   createOAuthState(input: oauth.NewOAuthState): Promise<void> {
     return oauth.createOAuthState(this.db, this.keyring, input);

@@ -120,6 +120,16 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
     const wantsLetter = LETTER_ACTIONS.has(step.action) || (step.action === "email" && input.preferredChannel === "letter");
     const toMediator = input.audience === "mediator";
     const byLetter = wantsLetter && !toMediator && debtor.address !== null;
+    if (!toMediator && !byLetter && debtor.emails.length === 0) {
+      // Nowhere to write: a person finds another way (the ladder goes on; the next step may be a call or a letter).
+      await openStepTask(context, {
+        kind: "review",
+        title: `No email address for ${debtor.name}: add one in the ledger or reach them another way (${step.id})`,
+        detail: { reason: "no_email", action: step.action },
+        summary: `not sent: ${debtor.name} has no email address${wantsLetter ? " nor postal address" : ""}; handed to a person`,
+      });
+      return result("task_created");
+    }
     const resolved = await deps.channels(tenantId, byLetter ? "letter" : "email");
     const payload = buildPayload(context, byLetter);
     if (wantsLetter && !byLetter && !toMediator) {

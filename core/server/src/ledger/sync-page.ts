@@ -1,7 +1,8 @@
 /**
  * One page of a ledger sync: ask the connector, complete the page with whatever it refers to that is
  * neither in it nor stored (a contact created between the phases of a sync, the invoices a credit note
- * was allocated to), store it in one transaction, and move the watermark once the last page is stored.
+ * was allocated to, on a webhook's sync the invoices a payment was applied to), store it in one
+ * transaction, and move the watermark once the last page is stored.
  */
 import { type ChangePage, type ConnectorPlugin, isRelanceError, type LedgerChange, RelanceError } from "@relance/core";
 import type { Store } from "@relance/store";
@@ -22,7 +23,7 @@ export async function syncPage(store: Store, connectors: ConnectorFactory, input
           ...(connection.watermark ? { since: connection.watermark } : {}),
           ...(input.cursor === undefined ? {} : { cursor: input.cursor }),
         });
-    const complete = await withReferences(store, connector, connection, page);
+    const complete = await withReferences(store, connector, connection, page, input.changes !== undefined);
     const applied = await store.applyLedgerChanges(input.tenantId, input.connectionId, complete);
     if (!input.changes && complete.cursor === undefined) {
       await store.recordSyncWatermark(input.tenantId, input.connectionId, complete.watermark ?? connection.watermark);
@@ -62,14 +63,28 @@ async function withReferences(
   connector: ConnectorPlugin,
   connection: { readonly tenantId: string; readonly id: string; readonly accountId: string | null },
   page: ChangePage,
+  targeted: boolean,
 ): Promise<ChangePage> {
   if (!connector.fetchChanged) return page;
   const { tenantId, id: connectionId } = connection;
   const accountId = connection.accountId ?? "";
   const invoicesInPage = new Set(page.invoices.map((invoice) => invoice.externalId));
-  const allocated = [
-    ...new Set(page.creditNotes.flatMap((note) => note.allocations.map((allocation) => allocation.invoiceExternalId))),
-  ].filter((id) => !invoicesInPage.has(id));
+  // Balances come from the invoices. A webhook may name only the payment (QuickBooks announces a
+  // Payment, not the invoices it lowered): those invoices are read too. A full sync reads them anyway,
+  // as they changed with the payment.
+  // In a scheduled sync they changed with the payment or the allocation and are read in their own phase.
+  // A deleted payment names no invoice: the ones it was applied to are found in what was stored.
+  const deletedPayments = (page.deletions ?? []).filter((deletion) => deletion.kind === "payment").map((d) => d.externalId);
+  const unpaid = targeted ? await store.paymentInvoices(tenantId, connectionId, deletedPayments) : [];
+  const allocated = targeted
+    ? [
+        ...new Set([
+          ...page.creditNotes.flatMap((note) => note.allocations.map((allocation) => allocation.invoiceExternalId)),
+          ...page.payments.map((payment) => payment.invoiceExternalId),
+          ...unpaid,
+        ]),
+      ].filter((id) => !invoicesInPage.has(id))
+    : [];
   let complete = page;
   if (allocated.length > 0) {
     complete = merge(

@@ -13,8 +13,8 @@ import {
   RelanceError,
   validationError,
 } from "@relance/core";
-import { sql } from "kysely";
-import type { Db } from "../schema";
+import { type ExpressionBuilder, sql } from "kysely";
+import type { Database, Db } from "../schema";
 import { inTransaction, isUuid } from "../support";
 
 export interface LedgerChanges {
@@ -410,7 +410,38 @@ async function applyDeletions(
       .set({ status: "deleted", updated_at: sql<Date>`now()` })
       .where("tenant_id", "=", tenantId)
       .where("connection_id", "=", connectionId)
-      .where("external_id", "in", payments)
+      .where(paymentIdIn(payments))
       .execute();
   }
+}
+
+/**
+ * A ledger payment is stored once per invoice it paid, some connectors keying each part as
+ * `{paymentId}:{invoiceId}`; a deletion names only the payment, so it matches every part.
+ */
+function paymentIdIn(paymentIds: readonly string[]) {
+  return (eb: ExpressionBuilder<Database, "ledger_payments">) =>
+    eb.or([
+      eb("external_id", "in", paymentIds),
+      ...paymentIds.map((id) => eb("external_id", "like", `${id.replace(/[\\%_]/g, "\\$&")}:%`)),
+    ]);
+}
+
+/** The invoices (external ids) the given payments were applied to, as stored. */
+export async function paymentInvoices(
+  db: Db,
+  tenantId: string,
+  connectionId: string,
+  paymentIds: readonly string[],
+): Promise<string[]> {
+  if (paymentIds.length === 0 || !isUuid(tenantId) || !isUuid(connectionId)) return [];
+  const rows = await db
+    .selectFrom("ledger_payments")
+    .select("invoice_external_id")
+    .distinct()
+    .where("tenant_id", "=", tenantId)
+    .where("connection_id", "=", connectionId)
+    .where(paymentIdIn(paymentIds))
+    .execute();
+  return rows.map((row) => row.invoice_external_id).sort();
 }
