@@ -162,9 +162,10 @@ describe("QuickBooks Online ledger", () => {
       ["D-1", "open", 40_000],
       ["D-2", "open", 9_999],
     ]);
-    // The first sync read by queries (no watermark yet), not by change data capture.
+    // The first sync read by queries (no watermark yet; this small ledger fits the opening batch of
+    // counts and first pages), not by change data capture.
     expect(fake.count("cdc")).toBe(0);
-    expect(fake.count("query")).toBeGreaterThanOrEqual(1);
+    expect(fake.count("batch")).toBeGreaterThanOrEqual(1);
   });
 
   it("sends the reminders, to the first of two addresses, and none to a customer without one", async () => {

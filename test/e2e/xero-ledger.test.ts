@@ -156,13 +156,16 @@ describe("Xero ledger", () => {
   });
 
   it("runs the first full sync right away and the cases start", async () => {
-    await eventually(
-      "the debtors of the Xero ledger",
-      async () => ((await debtor(ids.C as string)) ? true : undefined),
+    // Contacts come in a page of their own, before their invoices: wait for both.
+    const c = await eventually(
+      "the debtors of the Xero ledger with their invoices",
+      async () => {
+        const found = await debtor(ids.C as string);
+        return found?.openBalances.length ? found : undefined;
+      },
       60_000,
       250,
     );
-    const c = await debtor(ids.C as string);
     expect(c.name).toBe("Debtor C");
     expect(c.openBalances).toEqual([{ currency: "GBP", amountMinor: 130_000 }]);
     await eventually(
@@ -235,6 +238,42 @@ describe("Xero ledger", () => {
     expect(one.oldestDueDate).toBe(due(-4));
     const stored = await system.runtime.store.db.selectFrom("ledger_credit_notes").selectAll().execute();
     expect(stored).toMatchObject([{ number: "CN-1", total_minor: 100_000, remaining_minor: 0, status: "applied" }]);
+  });
+
+  it("writes an upheld dispute back to Xero as a credit note allocated to the invoice, once switched on", async () => {
+    const patched = await system.request(`/v1/connections/${connectionId}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ config: { writeBack: { creditNotes: true } } }),
+    });
+    expect(patched.status).toBe(200);
+    expect((await readJson(patched)).config.writeBack).toMatchObject({ notes: true, creditNotes: true });
+    const c = await debtor(ids.C as string);
+    const invoices = await readJson(await system.request(`/v1/invoices?debtorId=${c.id}`));
+    const c2 = invoices.items.find((invoice: { number: string }) => invoice.number === "C-2");
+    const post = (path: string, body: unknown) =>
+      system.request(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const opened = await post(`/v1/debtors/${c.id}/disputes`, { invoiceId: c2.id, amountMinor: 10_000, reason: "billing_error" });
+    expect(opened.status).toBe(201);
+    const disputeId = (await readJson(opened)).id;
+    const resolved = await post(`/v1/debtors/${c.id}/disputes/${disputeId}/resolve`, {
+      outcome: "upheld",
+      explanation: "one line was billed twice",
+    });
+    expect(resolved.status).toBe(200);
+    const ledger = fake.ledger();
+    const note = await eventually(
+      "the credit note in Xero",
+      () => [...ledger.creditNotes.values()].find((candidate) => candidate.contactId === ids.C && candidate.number !== "CN-1"),
+      30_000,
+      250,
+    );
+    expect(note).toMatchObject({ totalMinor: 10_000, currency: "GBP" });
+    await eventually("its allocation to C-2", () =>
+      ledger.allocationsOfCreditNote(note.creditNoteId).some((allocation) => allocation.invoiceId === ids["C-2"])
+        ? true
+        : undefined,
+    );
   });
 
   it("drops a voided invoice on the next scheduled sync, refreshing an expired token mid-sync", async () => {

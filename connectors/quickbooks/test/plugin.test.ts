@@ -115,7 +115,7 @@ describe("connecting a company", () => {
 });
 
 describe("full sync", () => {
-  it("pages customers, invoices, credit memos and payments with one count call and no empty page", async () => {
+  it("reads every entity's count and first page in one batch, then only the pages left, none empty", async () => {
     const h = await setUp();
     const { realm, customerIds } = seedLedger(h, 2500);
     const first = customerIds[0] as string;
@@ -133,22 +133,56 @@ describe("full sync", () => {
     expect(invoices).toHaveLength(2500);
     expect(pages.flatMap((page) => page.creditNotes)).toHaveLength(1);
     expect(pages.flatMap((page) => page.payments)).toEqual([expect.objectContaining({ amountMinor: 5000, currency: "USD" })]);
-    // batch (counts + preferences) + 1 customer page + 3 invoice pages + 1 credit memo page + 1 payment page
+    // batch (4 counts + 4 first pages + preferences): all customers, memos, payments and 1,000 invoices;
+    // then the 2 invoice pages left.
     expect(h.fake.count("batch")).toBe(1);
-    expect(h.fake.count("query")).toBe(6);
-    expect(h.fake.apiCalls()).toBe(7);
+    expect(h.fake.count("query")).toBe(2);
+    expect(h.fake.apiCalls()).toBe(3);
+    expect(pages).toHaveLength(3);
     expect(pages.slice(0, -1).every((page) => page.watermark === undefined)).toBe(true);
     expect(Date.parse(pages.at(-1)?.watermark ?? "")).toBeGreaterThan(Date.now() - 2 * 60_000);
     // Debtors come before the invoices that name them.
     expect(pages[0]?.debtors).toHaveLength(20);
   });
 
-  it("reads 10,000 invoices in ceil(10000/1000) + 2 calls", async () => {
+  it("reads 10,000 invoices in ceil(10000/1000) calls", async () => {
     const h = await setUp();
     seedLedger(h, 10_000, 50);
     const pages = await readAll(h.plugin);
     expect(new Set(pages.flatMap((page) => page.invoices).map((invoice) => invoice.externalId)).size).toBe(10_000);
-    expect(h.fake.apiCalls()).toBe(12);
+    // 1 batch (counts, 50 customers, 1,000 invoices, preferences) + 9 invoice pages
+    expect(h.fake.apiCalls()).toBe(10);
+  });
+
+  it("reads 10,000 invoices, 1,000 customers, 20 credit memos and 50 payments in 10 calls", async () => {
+    const h = await setUp();
+    const { realm, customerIds } = seedLedger(h, 10_000, 1000);
+    const invoiceIds = realm.list("Invoice").map((invoice) => invoice.Id);
+    const later = daysAgo(50);
+    for (let index = 0; index < 20; index += 1) {
+      realm.addCreditMemo({ customerId: customerIds[index] as string, txnDate: "2024-01-20", amount: 5, updatedAt: later });
+    }
+    for (let index = 0; index < 50; index += 1) {
+      realm.addPayment({
+        customerId: customerIds[index] as string,
+        txnDate: "2024-01-21",
+        invoices: [{ invoiceId: invoiceIds[index] as string, amount: 10 }],
+        updatedAt: later,
+      });
+    }
+    const pages = await readAll(h.plugin);
+    const invoices = pages.flatMap((page) => page.invoices);
+    expect(invoices).toHaveLength(10_000);
+    expect(new Set(invoices.map((invoice) => invoice.externalId)).size).toBe(10_000);
+    expect(new Set(pages.flatMap((page) => page.debtors).map((debtor) => debtor.externalId)).size).toBe(1000);
+    expect(pages.flatMap((page) => page.creditNotes)).toHaveLength(20);
+    expect(pages.flatMap((page) => page.payments)).toHaveLength(50);
+    // The opening batch reads all 1,000 customers (count = one full page: no second page asked), the 20
+    // memos, the 50 payments and the first 1,000 invoices; 9 invoice pages follow.
+    expect(h.fake.count("batch")).toBe(1);
+    expect(h.fake.count("query")).toBe(9);
+    expect(h.fake.apiCalls()).toBe(10);
+    expect(h.fake.calls.every((call) => call.status === 200)).toBe(true);
   });
 
   it("asks the minor version the app is set to", async () => {
@@ -201,7 +235,8 @@ describe("incremental sync", () => {
     expect(pages.flatMap((page) => page.invoices)).toEqual([
       expect.objectContaining({ externalId: changed, dueDate: "2024-03-31" }),
     ]);
-    expect(h.fake.calls.find((call) => call.endpoint === "query")?.query).toMatch(/where MetaData\.LastUpdatedTime >= '/);
+    // The opening batch read the one changed invoice (its page query holds the where clause): no page is left.
+    expect(h.fake.count("query")).toBe(0);
   });
 
   it("falls back to queries when Intuit refuses the CDC window", async () => {
@@ -224,7 +259,10 @@ describe("incremental sync", () => {
     expect(h.fake.count("cdc")).toBe(1);
     expect(pages[0]?.debtors.map((debtor) => debtor.name)).toEqual(["Big buyer"]);
     expect(new Set(pages.flatMap((page) => page.invoices).map((invoice) => invoice.externalId)).size).toBe(1200);
-    expect(h.fake.count("query")).toBe(2);
+    // The opening batch of the query phase reads the first 1,000 invoices; one page reads the 200 left.
+    expect(h.fake.count("batch")).toBe(1);
+    expect(h.fake.count("query")).toBe(1);
+    expect(pages.flatMap((page) => page.invoices)).toHaveLength(1200);
   });
 });
 

@@ -107,7 +107,7 @@ describe("PostgreSQL opened by several processes at once", () => {
         const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(
           (stores[0] as Store).db,
         );
-        expect(rows.map((row) => row.name)).toEqual(["0001-initial", "0002-cases"]);
+        expect(rows.map((row) => row.name)).toEqual(["0001-initial", "0002-cases", "0003-ledger-grants"]);
       } finally {
         await Promise.all(stores.map((store) => store.close()));
       }

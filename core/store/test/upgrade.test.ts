@@ -35,7 +35,7 @@ async function openUnmigrated(engine: string): Promise<{ store: Store; cleanup: 
 }
 
 describe.each(testEngines())("upgrading a populated 0001 database on %s", (engine) => {
-  it("applies 0002 over existing rows, keeping them", async () => {
+  it("applies 0002 and 0003 over existing rows, keeping them", async () => {
     const { store, cleanup } = await openUnmigrated(engine);
     try {
       const initial = migrations["0001-initial"];
@@ -49,12 +49,10 @@ describe.each(testEngines())("upgrading a populated 0001 database on %s", (engin
         senderName: "Old AR",
         senderEmail: "ar@example.test",
       });
-      const connection = await store.ensureConnection(tenant.id, {
-        pluginId: "csv",
-        kind: "connector",
-        name: "main",
-        config: {},
-      });
+      // Written as 0001 knew connections: today's repository reads columns that came later.
+      const inserted = await sql<{ id: string }>`INSERT INTO connections (tenant_id, plugin_id, kind, name)
+        VALUES (${tenant.id}, 'csv', 'connector', 'main') RETURNING id`.execute(store.db);
+      const connection = { id: inserted.rows[0]?.id ?? "" };
       await store.applyLedgerChanges(tenant.id, connection.id, {
         debtors: [{ externalId: "D1", name: "Debtor", emails: [], tags: ["vip"] }],
         invoices: [
@@ -76,7 +74,7 @@ describe.each(testEngines())("upgrading a populated 0001 database on %s", (engin
       await sql`INSERT INTO communications (tenant_id, debtor_id, kind, summary, occurred_at)
         VALUES (${tenant.id}, ${debtorId}, 'message', 'sent before the upgrade', now())`.execute(store.db);
 
-      expect(await store.migrate()).toEqual(["0002-cases"]);
+      expect(await store.migrate()).toEqual(["0002-cases", "0003-ledger-grants"]);
 
       expect(await store.getDebtorOverrides(tenant.id, debtorId)).toEqual({});
       expect((await store.getDebtor(tenant.id, debtorId))?.tags).toEqual(["vip"]);

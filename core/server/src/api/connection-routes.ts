@@ -220,7 +220,7 @@ export function connectionRoutes(services: ApiServices) {
           });
         }
       }
-      await store.updateConnectionConfig(tenantId, connectionId, merged);
+      await store.updateConnectionConfig(tenantId, connectionId, parsed.data as Record<string, unknown>);
       return c.json(toConnectionView(await mustGet(tenantId, connectionId)), 200);
     },
   );
