@@ -279,7 +279,7 @@ export function quickBooksPlugins(fake: FakeQuickBooks): PluginFactory {
 
 export interface SyncOptions {
   readonly since?: string;
-  /** Build a new plugin for every page and every retry (what the server does), or one for the whole sync. */
+  /** Build a new plugin for every page and every retry, or one for the whole sync (what the server does: it keeps one per connection). */
   readonly pluginPerPage: boolean;
   /**
    * Also run what the server's syncPage does after each page (withReferences): read, by fetchChanged,
@@ -388,9 +388,9 @@ export async function runSync(plugins: PluginFactory, options: SyncOptions): Pro
 }
 
 /**
- * The reads core/server/src/ledger/sync-page.ts (withReferences) adds to a page before storing it:
- * allocated invoices missing from the page (with their debtors), then debtors neither in the page nor
- * stored. `stored` holds the debtors stored so far; returns the debtors these reads brought.
+ * The reads core/server/src/ledger/sync-page.ts (withReferences) adds to a page of a scheduled sync
+ * before storing it: debtors neither in the page nor stored (allocated and paid invoices are re-read only
+ * in webhook syncs). `stored` holds the debtors stored so far; returns the debtors these reads brought.
  */
 async function completeReferences(
   plugin: ConnectorPlugin,
@@ -399,21 +399,8 @@ async function completeReferences(
   stored: ReadonlySet<string>,
 ): Promise<string[]> {
   if (!plugin.fetchChanged) return [];
-  const inPage = new Set(page.invoices.map((invoice) => invoice.externalId));
-  const allocated = [
-    ...new Set(page.creditNotes.flatMap((note) => note.allocations.map((allocation) => allocation.invoiceExternalId))),
-  ].filter((id) => !inPage.has(id));
   const fetched: string[] = [];
   const records = [...page.invoices, ...page.creditNotes];
-  if (allocated.length > 0) {
-    const more = await plugin.fetchChanged(
-      allocated.map(
-        (externalId): LedgerChange => ({ providerEventId: `allocation:${externalId}`, accountId, kind: "invoice", externalId }),
-      ),
-    );
-    fetched.push(...more.debtors.map((debtor) => debtor.externalId));
-    records.push(...more.invoices);
-  }
   const present = new Set([...page.debtors.map((debtor) => debtor.externalId), ...fetched]);
   const missing = [...new Set(records.map((record) => record.debtorExternalId))].filter(
     (id) => !present.has(id) && !stored.has(id),

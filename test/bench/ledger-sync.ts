@@ -9,8 +9,8 @@
  *
  * Part 1, API calls. One ledger per vendor with N invoices over N/10 contacts, 50 payments and 20
  * credit notes (10 allocated / applied), stamped one second apart in January 2025 from a fixed seed.
- * The connector is driven as the server drives it (connection-sync workflow → syncPage): a new plugin
- * for every page, `listChanges({since, cursor})` until no cursor, retryable errors retried after the
+ * The connector is driven as the server drives it (connection-sync workflow → syncPage): one plugin per
+ * connection, `listChanges({since, cursor})` until no cursor, retryable errors retried after the
  * delay they ask for; then an unchanged re-sync from the watermark the last page gave. Calls are the
  * accounting API calls the fake answered (OAuth calls excluded), against the floor ceil(N / 1000).
  * Goals: full ≤ floor + 2, unchanged ≤ 2. The invoices read must be exactly the N seeded (else exit 1).
@@ -25,7 +25,7 @@
  * 1.00 being a sync that pays exactly the limit's floor. That sum counts the calls of the first window
  * twice when they are slow, so "paced ideal" is also shown: (windows − 1) × max(window, 60 × mean call
  * time of the baseline) + the calls of the last window. 429s are counted at the fake. A third run per round
- * keeps one plugin for the whole sync (not what the server does) to show the connector's pacer alone.
+ * builds a new plugin for every page, which loses the pacer's knowledge of the window between pages.
  */
 import { startFakeQuickBooks } from "../fakes/quickbooks";
 import { startFakeXero } from "../fakes/xero";
@@ -123,7 +123,7 @@ async function counted(vendor: Vendor, since: string | undefined): Promise<Count
   const before = vendor.calls().length;
   const result = await runSync(vendor.plugins, {
     ...(since === undefined ? {} : { since }),
-    pluginPerPage: true,
+    pluginPerPage: false,
     completeReferences: true,
     accountId: vendor.accountId,
     apiCalls: () => vendor.calls().length,
@@ -180,7 +180,7 @@ async function callCounts(vendor: Vendor): Promise<CallRow[]> {
 
 interface RateRun {
   readonly round: number;
-  readonly mode: "baseline" | "limited" | "limited, one plugin";
+  readonly mode: "baseline" | "limited" | "limited, plugin per page";
   readonly wallMs: number;
   readonly calls: number;
   readonly throttled: number;
@@ -252,17 +252,17 @@ async function main(): Promise<void> {
     baseline: {
       fake: baseline,
       plugins: xeroPlugins(baseline, { pageSize: ratePageSize, rateWindowMs: windowMs }),
-      perPage: true,
+      perPage: false,
     },
-    limited: { fake: limited, plugins: xeroPlugins(limited, { pageSize: ratePageSize, rateWindowMs: windowMs }), perPage: true },
-    "limited, one plugin": {
+    limited: { fake: limited, plugins: xeroPlugins(limited, { pageSize: ratePageSize, rateWindowMs: windowMs }), perPage: false },
+    "limited, plugin per page": {
       fake: limited,
       plugins: xeroPlugins(limited, { pageSize: ratePageSize, rateWindowMs: windowMs }),
-      perPage: false,
+      perPage: true,
     },
   } as const;
   for (let round = 1; round <= rounds; round++) {
-    for (const mode of ["baseline", "limited", "limited, one plugin"] as const) {
+    for (const mode of ["baseline", "limited", "limited, plugin per page"] as const) {
       const target = targets[mode];
       // Starts each run with an empty rolling window.
       await sleep(windowMs + 100);
@@ -313,13 +313,13 @@ async function main(): Promise<void> {
     `\nXero wall time under the limit (${fmt(needed)} calls needed, ${XERO_PER_MINUTE}/window of ${fmt(windowMs)} ms → ` +
       `limit floor (ceil(${fmt(needed)}/${XERO_PER_MINUTE}) − 1) × ${fmt(windowMs)} = ${ms(floorMs)})`,
   );
-  console.log("  round  baseline  floor+base  paced ideal |  limited  ratio  ÷ideal  429s | one plugin  ratio  ÷ideal  429s");
+  console.log("  round  baseline  floor+base  paced ideal |  limited  ratio  ÷ideal  429s | plugin/page  ratio ÷ideal  429s");
   const windows = Math.ceil(needed / XERO_PER_MINUTE);
   for (let round = 1; round <= rounds; round++) {
     const of = (mode: RateRun["mode"]) => runs.find((run) => run.round === round && run.mode === mode);
     const base = of("baseline");
     const server = of("limited");
-    const single = of("limited, one plugin");
+    const single = of("limited, plugin per page");
     if (!base || !server || !single) continue;
     // A perfect pacer with the baseline's mean call time: each full window lasts max(window, its calls).
     const perCall = base.wallMs / needed;
