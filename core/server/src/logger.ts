@@ -20,7 +20,6 @@ export function createLogger(options: { level: string; format?: "pretty" | "json
         "*.refreshToken",
         "*.access_token",
         "*.refresh_token",
-        "*.code",
         "*.codeVerifier",
         "*.authorization",
         "*.Authorization",

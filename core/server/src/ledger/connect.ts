@@ -62,8 +62,8 @@ export function createLedgerConnect(options: {
     }
     if (registry.app(pluginId) === undefined) {
       throw new RelanceError(
-        "misconfigured",
-        `"${pluginId}" is not configured on this server (its OAuth app settings are missing)`,
+        "provider_unavailable",
+        `${manifest.displayName} is not set up on this server: its OAuth app (client id, client secret, redirect URI) is not configured`,
       );
     }
     return { manifest, oauth: manifest.oauth, app: registry.app(pluginId) };
