@@ -310,6 +310,14 @@ describe("Xero ledger", () => {
     const tasks = await readJson(await system.request("/v1/tasks?status=open&limit=100"));
     expect(tasks.items.filter((task: { kind: string }) => task.kind === "reconnect_ledger")).toHaveLength(1);
     expect((await system.request(`/v1/connections/${connectionId}/sync`, { method: "POST" })).status).toBe(409);
+    const timeline = await readJson(await system.request("/v1/timeline?limit=50"));
+    expect(timeline.items).toEqual([
+      expect.objectContaining({
+        kind: "connection",
+        status: "needs_reauth",
+        summary: expect.stringMatching(/Acme Xero.*paused/),
+      }),
+    ]);
 
     // Everything else keeps collecting: a file ledger of the same tenant gets its reminder.
     const csv = await system.importCsv(ledgerCsv([{ debtor: "E", invoice: "E-1", amount: "50.00", dueInDays: -2 }]));

@@ -350,7 +350,7 @@ export class Repositories {
   }
   listTimeline(
     tenantId: string,
-    debtorId: string,
+    debtorId: string | null,
     options: { limit: number; cursor?: string },
   ): Promise<Page<communications.Communication>> {
     return communications.listTimeline(this.db, tenantId, debtorId, options);

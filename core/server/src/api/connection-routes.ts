@@ -12,6 +12,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import type { ApiEnv } from "./context";
 import { problemResponses } from "./openapi";
 import { validationHook } from "./problem";
+import { pageQuerySchema } from "./schemas";
 import type { ApiServices } from "./services";
 
 const cookieName = (pluginId: string) => `relance_oauth_${pluginId.replace(/[^a-z0-9]/g, "_")}`;
@@ -96,6 +97,58 @@ export function connectionRoutes(services: ApiServices) {
       },
     }),
     async (c) => c.json(toConnectionView(await mustGet(c.get("tenantId"), c.req.valid("param").connectionId)), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/timeline",
+      tags: ["Connections"],
+      summary: "The tenant's own timeline: what happened to its ledger connections (e.g. access refused), oldest first",
+      security: [{ bearer: [] }],
+      request: { query: pageQuerySchema },
+      responses: {
+        200: {
+          description: "A page of tenant-level events",
+          content: {
+            "application/json": {
+              schema: z.object({
+                items: z.array(
+                  z
+                    .object({
+                      at: z.string(),
+                      kind: z.string(),
+                      status: z.string().nullable(),
+                      summary: z.string(),
+                      detail: z.record(z.string(), z.unknown()),
+                    })
+                    .openapi("TenantEvent"),
+                ),
+                nextCursor: z.string().nullable(),
+              }),
+            },
+          },
+        },
+        ...problemResponses(401, 422),
+      },
+    }),
+    async (c) => {
+      const { limit, cursor } = c.req.valid("query");
+      const page = await store.listTimeline(c.get("tenantId"), null, { limit, ...(cursor ? { cursor } : {}) });
+      return c.json(
+        {
+          items: page.items.map((entry) => ({
+            at: entry.occurredAt.toISOString(),
+            kind: entry.kind,
+            status: entry.status,
+            summary: entry.summary,
+            detail: entry.detail,
+          })),
+          nextCursor: page.nextCursor,
+        },
+        200,
+      );
+    },
   );
 
   app.openapi(

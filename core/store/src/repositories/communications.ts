@@ -72,15 +72,20 @@ const isTimelineCursor = (values: readonly unknown[]): values is [number, number
   values.length === 2 && Number.isSafeInteger(values[0]) && Number.isSafeInteger(values[1]);
 
 /** A debtor's timeline, oldest first (ties in insertion order). */
+/** A debtor's timeline, or with `debtorId` null the tenant's own (ledger connections needing attention…). */
 export async function listTimeline(
   db: Db,
   tenantId: string,
-  debtorId: string,
+  debtorId: string | null,
   options: { limit: number; cursor?: string },
 ): Promise<Page<Communication>> {
   const limit = checkLimit(options.limit);
-  if (!isUuid(tenantId) || !isUuid(debtorId)) return { items: [], nextCursor: null };
-  let query = db.selectFrom("communications").selectAll().where("tenant_id", "=", tenantId).where("debtor_id", "=", debtorId);
+  if (!isUuid(tenantId) || (debtorId !== null && !isUuid(debtorId))) return { items: [], nextCursor: null };
+  let query = db
+    .selectFrom("communications")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("debtor_id", debtorId === null ? "is" : "=", debtorId);
   if (options.cursor) {
     const [occurredAtMs, id] = decodeCursor(options.cursor, isTimelineCursor);
     query = query.where((eb) => eb(eb.refTuple("occurred_at", "id"), ">", eb.tuple(new Date(occurredAtMs), id)));
