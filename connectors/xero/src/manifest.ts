@@ -37,7 +37,7 @@ export const xeroConnector = definePlugin({
       testConnection: async () => {
         await client.call("organisation read", (api) => api.getOrganisations(config.tenantId));
       },
-      listChanges: (query) => listChanges(client, logger, config.pageSize, query),
+      listChanges: (query) => listChanges(client, logger, config.pageSize, query, () => clock.now().getTime()),
       fetchChanged: (changes) => fetchChanged(client, logger, changes),
       writeBack: createWriteBack(
         client,
