@@ -88,11 +88,11 @@ export class XeroAccountingClient {
     }
   }
 
-  /** Xero counts a rolling minute; once it reports none left, the next call waits a whole window. */
+  /** Xero counts a rolling minute; once it reports none left, the next call waits until the window has room. */
   private noteLimits(headers: Readonly<Record<string, string>>): void {
     if (headers["x-minlimit-remaining"] === "0") {
       this.deps.logger.info({ tenantId: this.deps.tenantId }, "Xero minute limit used up: pausing calls");
-      this.pacer.pauseUntil(this.deps.clock.now().getTime() + this.deps.app.rateWindowMs);
+      this.pacer.pauseUntil(this.pacer.windowReopensAt(this.deps.app.rateWindowMs));
     }
   }
 

@@ -7,12 +7,25 @@ export class Pacer {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
   private resumeAt = 0;
+  /** Start times of recent calls, oldest first (Xero's minute is rolling). */
+  private readonly starts: number[] = [];
 
   constructor(
     private readonly concurrency: number,
     private readonly now: () => number,
     private readonly sleep: (ms: number) => Promise<void>,
   ) {}
+
+  /**
+   * When a rolling window of `windowMs` will have room again: a window after the oldest call that
+   * still counts in it (not a window after now, which would wait longer than Xero asks).
+   */
+  windowReopensAt(windowMs: number): number {
+    const now = this.now();
+    while (this.starts.length > 0 && (this.starts[0] as number) <= now - windowMs) this.starts.shift();
+    // A little slack: Xero counts a call when it arrives, a moment after we start it.
+    return (this.starts[0] ?? now) + windowMs + Math.min(1000, Math.ceil(windowMs / 100));
+  }
 
   /** No call starts before this time. */
   pauseUntil(time: number): void {
@@ -25,6 +38,8 @@ export class Pacer {
     try {
       // A pause can start while we wait, so check until the clock is past it.
       for (let wait = this.resumeAt - this.now(); wait > 0; wait = this.resumeAt - this.now()) await this.sleep(wait);
+      this.starts.push(this.now());
+      if (this.starts.length > 1000) this.starts.shift();
       return await task();
     } finally {
       const next = this.waiting.shift();
