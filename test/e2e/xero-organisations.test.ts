@@ -280,4 +280,33 @@ describe("Xero with several organisations", () => {
     expect(fake.refreshCalls).toBe(refreshesBefore + 2);
     for (const id of Object.values(connectionIds)) expect((await connection(id)).status).toBe("active");
   });
+  it("flags a connection whose organisation was removed from the grant; the other keeps syncing", async () => {
+    // The user removes South from the app in Xero: the grant no longer covers it (Xero answers 403).
+    const grant = await store().getGrant(tenantId(), grantId);
+    const xeroConnection = grant?.accounts.find((account) => account.id === south)?.grantId;
+    const removed = await fetch(`${fake.apiBaseUrl}/connections/${xeroConnection}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${grant?.tokens().accessToken}` },
+    });
+    expect(removed.status).toBe(204);
+    expect((await system.request(`/v1/connections/${connectionIds.south}/sync`, { method: "POST" })).status).toBe(202);
+    const flagged = await eventually(
+      "South flagged",
+      async () => {
+        const view = await connection(connectionIds.south as string);
+        return view.status === "error" ? view : undefined;
+      },
+      30_000,
+      250,
+    );
+    expect(flagged.statusReason).toMatch(/refused access.*reconnect/);
+    const timeline = await readJson(await system.request("/v1/timeline?limit=50"));
+    expect(timeline.items).toContainEqual(expect.objectContaining({ kind: "connection", status: "access_refused" }));
+    const tasks = await readJson(await system.request("/v1/tasks?kind=reconnect_ledger&limit=50"));
+    expect(tasks.items).toHaveLength(1);
+    expect((await system.request(`/v1/connections/${connectionIds.south}/sync`, { method: "POST" })).status).toBe(409);
+    // North is untouched and still syncs.
+    expect((await connection(connectionIds.north as string)).status).toBe("active");
+    expect((await system.request(`/v1/connections/${connectionIds.north}/sync`, { method: "POST" })).status).toBe(202);
+  });
 });

@@ -75,6 +75,37 @@ describe("fake Intuit accounting API", () => {
     expect((await json(tooMany)).Fault.type).toBe("ValidationFault");
   });
 
+  it("answers Customer queries with active customers only unless the query filters on Active", async () => {
+    const realm = fake.realm();
+    const active = realm.addCustomer({ displayName: "Active" });
+    const inactive = realm.addCustomer({ displayName: "Gone", active: false });
+    const ids = async (text: string) => {
+      const body = await json(await query(text));
+      return (body.QueryResponse.Customer ?? []).map((customer: { Id: string }) => customer.Id);
+    };
+    expect(await ids("select * from Customer")).toEqual([active.Id]);
+    expect(await ids(`select * from Customer where Id in ('${inactive.Id}')`)).toEqual([]);
+    expect(await ids("select * from Customer where Active IN (true, false)")).toEqual([active.Id, inactive.Id]);
+    expect(await ids("select * from Customer where Active = false")).toEqual([inactive.Id]);
+    expect((await json(await query("select count(*) from Customer"))).QueryResponse).toEqual({ totalCount: 1 });
+    expect((await json(await query("select count(*) from Customer where Active in (true,false)"))).QueryResponse).toEqual({
+      totalCount: 2,
+    });
+    // A read by id and change data capture return the inactive customer as it is.
+    expect((await json(await api(`customer/${inactive.Id}`))).Customer.Active).toBe(false);
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const cdc = await json(await api(`cdc?entities=Customer&changedSince=${since}`));
+    expect(cdc.CDCResponse[0].QueryResponse[0].Customer).toHaveLength(2);
+  });
+
+  it("refuses a token on a company it was not issued for", async () => {
+    const other = fake.issueTokens("123145678901234").access_token;
+    const refused = await api("companyinfo/1", {}, other);
+    expect(refused.status).toBe(403);
+    expect((await json(refused)).Fault.type).toBe("AuthorizationFault");
+    expect(fake.count("forbidden")).toBe(1);
+  });
+
   it("answers change data capture with deleted records and refuses more than 30 days", async () => {
     const realm = fake.realm();
     const customer = realm.addCustomer({ displayName: "A" });

@@ -91,8 +91,12 @@ async function tokenRequest(app: QuickBooksApp, form: Record<string, string>, ac
   };
 }
 
-/** The company's name for the connection list; one cheap read, and the realm id when it fails. */
-async function companyName(app: QuickBooksApp, realmId: string, accessToken: string): Promise<string> {
+/**
+ * The realm id of Intuit's callback comes from the browser's URL, so it proves nothing by itself. The
+ * company's own CompanyInfo, read with the access token just issued, does: Intuit answers it only for
+ * the company the grant was given for (403 for any other). Its name labels the connection.
+ */
+async function confirmedCompanyName(app: QuickBooksApp, realmId: string, accessToken: string): Promise<string> {
   const client = createQboClient({
     app,
     realmId,
@@ -100,19 +104,30 @@ async function companyName(app: QuickBooksApp, realmId: string, accessToken: str
     tokens: {
       accessToken: async () => accessToken,
       rejected: async () => {
-        throw new RelanceError("unauthorized", "Intuit refused the token it just issued");
+        throw new RelanceError("unauthorized", "Intuit refused the access token it just issued");
       },
     },
   });
+  const refused = (why: string) =>
+    new RelanceError(
+      "forbidden",
+      `QuickBooks did not confirm company ${realmId} for the access just granted (${why}): the company was not connected`,
+      { issues: [{ path: "realmId", message: "not the company the grant was given for" }] },
+    );
+  let answer: unknown;
   try {
-    const info = z
-      .object({ CompanyName: z.string().min(1) })
-      .loose()
-      .safeParse(await client.companyInfo());
-    return info.success ? info.data.CompanyName : realmId;
-  } catch {
-    return realmId;
+    answer = await client.companyInfo();
+  } catch (error) {
+    // Intuit throttled or failed: no verdict on the realm, and the flow fails with what happened.
+    if (error instanceof RelanceError && error.retryable) throw error;
+    throw refused(error instanceof Error ? error.message : "the company read failed");
   }
+  const info = z
+    .object({ CompanyName: z.string().min(1) })
+    .loose()
+    .safeParse(answer);
+  if (!info.success) throw refused("its CompanyInfo names no company");
+  return info.data.CompanyName;
 }
 
 export const quickbooksOAuth: OAuthFlow<QuickBooksApp> = {
@@ -139,7 +154,7 @@ export const quickbooksOAuth: OAuthFlow<QuickBooksApp> = {
       { grant_type: "authorization_code", code: callback.code, redirect_uri: app.redirectUri },
       "the authorization code exchange",
     );
-    const account: OAuthAccount = { id: realmId, name: await companyName(app, realmId, tokens.accessToken) };
+    const account: OAuthAccount = { id: realmId, name: await confirmedCompanyName(app, realmId, tokens.accessToken) };
     return { tokens, accounts: [account] };
   },
 

@@ -78,10 +78,20 @@ function timeOf(record: unknown): string | undefined {
 const later = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b);
 const earlier = (a: string, b: string) => (Date.parse(a) <= Date.parse(b) ? a : b);
 
+function idOf(record: unknown): string | undefined {
+  if (typeof record !== "object" || record === null || !("Id" in record)) return undefined;
+  return typeof record.Id === "string" && record.Id !== "" ? record.Id : undefined;
+}
+
 /** Sorts raw entities into records and deletions; unreadable ones are skipped and logged. */
 class Collector {
   readonly records: QboRecords = emptyRecords();
   readonly deletions: Deletion[] = [];
+  /**
+   * `{entity}:{id}` of everything QuickBooks answered, readable or not: fetchChanged reports only what
+   * is missing from it as deleted. A record QuickBooks returned exists even when it fails our schema or
+   * mapping; reporting it deleted would void a real invoice.
+   */
   readonly ids = new Set<string>();
 
   constructor(private readonly logger: Logger) {}
@@ -95,8 +105,10 @@ class Collector {
     }
     const parsed = SCHEMA[entity].safeParse(raw);
     if (!parsed.success) {
+      const id = idOf(raw);
+      if (id !== undefined) this.ids.add(`${entity}:${id}`);
       this.logger.warn(
-        { entity, issues: parsed.error.issues.map((issue) => issue.path.join(".")) },
+        { entity, id, issues: parsed.error.issues.map((issue) => issue.path.join(".")) },
         "unreadable QuickBooks record skipped",
       );
       return;
@@ -209,7 +221,10 @@ export function createSync({ client, clock, logger, homeCurrency }: SyncDependen
       return toPage(collected, { watermark: finalWatermark(state.since, horizon), ...currencyOf(state) });
     }
     const body = queryResponseSchema.safeParse(
-      await client.query(entity, pageTail(state.after ? isoSeconds(state.after.time) : state.since, state.after?.skip ?? 0)),
+      await client.query(
+        entity,
+        pageTail(entity, state.after ? isoSeconds(state.after.time) : state.since, state.after?.skip ?? 0),
+      ),
     );
     if (!body.success) throw unexpected(`the ${entity} query`);
     const raw = body.data.QueryResponse[entity];
@@ -315,7 +330,8 @@ export function createSync({ client, clock, logger, homeCurrency }: SyncDependen
     if (missingCustomers.length > 0) await batchQueries(idQueries("Customer", missingCustomers), collected);
     for (const [entity, ids] of wanted) {
       for (const id of ids) {
-        // Asked for and not there: QuickBooks no longer has it (deleted since the event was sent).
+        // Asked for and not answered at all: QuickBooks no longer has it (deleted since the event was
+        // sent). One it answered but we could not read or map is in `ids`, skipped, never deleted.
         if (!collected.ids.has(`${entity}:${id}`)) collected.deletions.push({ kind: KIND_OF[entity], externalId: id });
       }
     }
@@ -333,7 +349,23 @@ function withoutUndefined(cursor: QueryCursor): QueryCursor {
   return JSON.parse(JSON.stringify(cursor)) as QueryCursor;
 }
 
-/** Keyset position after a page: its last change time, and how many records at that time were read. */
+/**
+ * Keyset position after a page: its last change time, and how many records at that time were read.
+ * The next page asks `LastUpdatedTime >= time`, ordered by LastUpdatedTime, from `skip + 1`.
+ *
+ * Why no Id tie-breaker (`ORDERBY MetaData.LastUpdatedTime, Id`): Intuit documents the clause as
+ * `[ORDERBY OrderByClause]` and nowhere that it takes a second property; only third parties hint at
+ * it (node-quickbooks joins several sort fields with commas). A query Intuit refused would stop every
+ * sync by queries, so none is sent on a guess. And a tie-breaker would not remove the offset: the
+ * keyset `(time, Id) > (t, lastId)` needs OR, which Intuit's WHERE does not support, so a page would
+ * still start `skip` records into those changed at `t`; Id would only make those `skip` the same ones
+ * on every call. What this approach rests on, then: LastUpdatedTime is to the second, so a tie is what
+ * one second changed (a bulk import), and Intuit answers the same query over unchanged data in the same
+ * order. What it cannot rule out: a record of that second already read that changes during the sync
+ * leaves the tie, and the skip then passes over one unread record of that second (read again only when
+ * it changes). Reading the tie again instead would cost a call per page for large ties, and loop for
+ * ties of 1,000 or more.
+ */
 function nextPosition(previous: QueryCursor["after"], records: readonly unknown[]): QueryCursor["after"] {
   const times = records.map(timeOf).filter((time): time is string => time !== undefined);
   const last = times.at(-1);

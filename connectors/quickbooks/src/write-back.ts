@@ -38,8 +38,18 @@ const itemLineSchema = z
   })
   .loose();
 
+/**
+ * Our own refusal: "forbidden" like Intuit's 403, told apart from it by its issue on the connection's
+ * switch (a 403 from QuickBooks carries Intuit's faults as issues, never a `writeBack.` path).
+ */
 function switchedOff(name: string): RelanceError {
-  return new RelanceError("forbidden", `QuickBooks write-back "${name}" is switched off for this connection (writeBack.${name})`);
+  return new RelanceError(
+    "forbidden",
+    `QuickBooks write-back "${name}" is switched off for this connection (writeBack.${name})`,
+    {
+      issues: [{ path: `writeBack.${name}`, message: "switched off for this connection" }],
+    },
+  );
 }
 
 function unexpected(what: string): RelanceError {

@@ -95,6 +95,24 @@ describe("connecting a company", () => {
     expect(again.code).toBe("unauthorized");
   });
 
+  it("refuses a callback naming a company the grant was not given for", async () => {
+    const { fake, app } = await setUp();
+    const oauth = quickbooksConnector.oauth;
+    if (!oauth) throw new Error("no oauth");
+    const other = "123145678901234";
+    fake.realm(other).companyName = "Someone Else's Books";
+    const consent = await fetch(await oauth.authorizationUrl(app, { state: "st-9" }), { redirect: "manual" });
+    const query = Object.fromEntries(new URL(consent.headers.get("location") ?? "").searchParams);
+    expect(query.realmId).toBe(fake.realmId);
+    // The realm id comes from the browser's URL: anyone can change it.
+    const refused = await failure(oauth.exchangeCode(app, { code: query.code ?? "", query: { ...query, realmId: other } }));
+    expect(refused.code).toBe("forbidden");
+    expect(refused.message).toMatch(new RegExp(`did not confirm company ${other}`));
+    expect(refused.issues).toEqual([expect.objectContaining({ path: "realmId" })]);
+    expect(fake.count("forbidden", other)).toBe(1);
+    expect(fake.count("companyinfo", other)).toBe(0);
+  });
+
   it("declares oauth2 with Intuit's real endpoints and no PKCE", () => {
     expect(quickbooksConnector.auth).toEqual({
       type: "oauth2",
@@ -183,6 +201,31 @@ describe("full sync", () => {
     expect(h.fake.count("query")).toBe(9);
     expect(h.fake.apiCalls()).toBe(10);
     expect(h.fake.calls.every((call) => call.status === 200)).toBe(true);
+  });
+
+  it("reads inactive customers and their invoices, tagged inactive, on a first sync and from an old watermark", async () => {
+    const h = await setUp();
+    const realm = h.fake.realm();
+    // Made inactive 50 days ago, after the watermark of the second read: both reads must see it.
+    const gone = realm.addCustomer({ displayName: "Gone Ltd", active: false, updatedAt: daysAgo(50) });
+    const here = realm.addCustomer({ displayName: "Here Inc", updatedAt: daysAgo(50) });
+    const owed = realm.addInvoice({ customerId: gone.Id, txnDate: "2024-01-15", amount: 50, updatedAt: daysAgo(45) });
+    realm.addInvoice({ customerId: here.Id, txnDate: "2024-01-15", amount: 70, updatedAt: daysAgo(45) });
+    for (const since of [undefined, daysAgo(55).toISOString()]) {
+      const pages = await readAll(h.plugin, since);
+      const debtors = pages.flatMap((page) => page.debtors);
+      expect(debtors.map((debtor) => [debtor.externalId, debtor.tags])).toEqual([
+        [gone.Id, ["inactive"]],
+        [here.Id, []],
+      ]);
+      const invoices = pages.flatMap((page) => page.invoices);
+      expect(invoices.find((invoice) => invoice.externalId === owed.Id)?.debtorExternalId).toBe(gone.Id);
+      // Every invoice names a debtor of the same read: no orphan for the store to refuse.
+      for (const invoice of invoices) expect(debtors.map((debtor) => debtor.externalId)).toContain(invoice.debtorExternalId);
+    }
+    // Both reads went by queries (no CDC): one opening batch call each.
+    expect(h.fake.count("batch")).toBe(2);
+    expect(h.fake.count("cdc")).toBe(0);
   });
 
   it("asks the minor version the app is set to", async () => {
@@ -429,6 +472,49 @@ describe("fetchChanged", () => {
   });
 });
 
+describe("fetchChanged, what QuickBooks answered", () => {
+  it("reads an inactive customer, asked for or named by an invoice, and never reports it deleted", async () => {
+    const h = await setUp();
+    const realm = h.fake.realm();
+    const gone = realm.addCustomer({ displayName: "Gone Ltd", active: false });
+    const invoice = realm.addInvoice({ customerId: gone.Id, txnDate: "2024-02-01", amount: 80 });
+    const named = (await h.plugin.fetchChanged?.([
+      { providerEventId: "e1", accountId: h.fake.realmId, kind: "invoice", externalId: invoice.Id },
+    ])) as QuickBooksChangePage;
+    expect(named.invoices.map((record) => record.debtorExternalId)).toEqual([gone.Id]);
+    expect(named.debtors.map((debtor) => [debtor.externalId, debtor.tags])).toEqual([[gone.Id, ["inactive"]]]);
+    expect(named.deletions).toEqual([]);
+    const asked = (await h.plugin.fetchChanged?.([
+      { providerEventId: "e2", accountId: h.fake.realmId, kind: "contact", externalId: gone.Id },
+    ])) as QuickBooksChangePage;
+    expect(asked.debtors.map((debtor) => [debtor.externalId, debtor.tags])).toEqual([[gone.Id, ["inactive"]]]);
+    expect(asked.deletions).toEqual([]);
+  });
+
+  it("counts a record QuickBooks returned but that fails the schema or the mapping as seen, not deleted", async () => {
+    const h = await setUp();
+    const realm = h.fake.realm();
+    const alice = realm.addCustomer({ displayName: "Alice" });
+    const unreadable = realm.addInvoice({ customerId: alice.Id, txnDate: "2024-02-01", amount: 80 });
+    const unmappable = realm.addInvoice({ customerId: alice.Id, txnDate: "2024-02-01", amount: 90 });
+    const fine = realm.addInvoice({ customerId: alice.Id, txnDate: "2024-02-01", amount: 100 });
+    // An amount as a string fails the schema; a date that is no calendar date fails the mapping.
+    realm.modify("Invoice", unreadable.Id, { TotalAmt: "80.00" });
+    realm.modify("Invoice", unmappable.Id, { TxnDate: "01/02/2024" });
+    const page = (await h.plugin.fetchChanged?.(
+      [unreadable.Id, unmappable.Id, fine.Id, "9999"].map((externalId, index) => ({
+        providerEventId: `e${index}`,
+        accountId: h.fake.realmId,
+        kind: "invoice" as const,
+        externalId,
+      })),
+    )) as QuickBooksChangePage;
+    expect(page.invoices.map((record) => record.externalId)).toEqual([fine.Id]);
+    // Only the one QuickBooks did not answer at all is deleted.
+    expect(page.deletions).toEqual([{ kind: "invoice", externalId: "9999" }]);
+  });
+});
+
 describe("write-back", () => {
   it("appends a dated note to the invoice's private note, once per idempotency key", async () => {
     const h = await setUp();
@@ -497,6 +583,7 @@ describe("write-back", () => {
     const refused = await failure(off.writeBack?.addInvoiceNote?.(invoice.Id, "x", { idempotencyKey: "n" }) ?? Promise.resolve());
     expect(refused.code).toBe("forbidden");
     expect(refused.message).toMatch(/writeBack\.notes/);
+    expect(refused.issues).toEqual([{ path: "writeBack.notes", message: "switched off for this connection" }]);
     const noFees = await h.connect({ writeBack: {} });
     expect(
       (
@@ -507,5 +594,34 @@ describe("write-back", () => {
         )
       ).message,
     ).toMatch(/writeBack\.lateFees/);
+  });
+
+  it("tells a write-back switched off from a 403 of QuickBooks by its issue", async () => {
+    const h = await setUp({}, { writeBack: { creditNotes: true } });
+    const realm = h.fake.realm();
+    const customer = realm.addCustomer({ displayName: "Alice" });
+    const invoice = realm.addInvoice({ customerId: customer.Id, txnDate: "2024-02-01", amount: 80 });
+    const switchedOff = (error: RelanceError) => error.issues.some((issue) => issue.path?.startsWith("writeBack."));
+
+    const off = await h.connect({ writeBack: { creditNotes: false } });
+    const ours = await failure(
+      off.writeBack?.createCreditNote?.(invoice.Id, { amountMinor: 100, currency: "USD" }, "x", { idempotencyKey: "c1" }) ??
+        Promise.resolve(),
+    );
+    expect(ours.code).toBe("forbidden");
+    expect(ours.issues).toEqual([{ path: "writeBack.creditNotes", message: "switched off for this connection" }]);
+    expect(h.fake.apiCalls()).toBe(0);
+
+    // Switched on, but the tokens are another company's: QuickBooks answers 403.
+    const elsewhere = await h.connect({ realmId: "123145678901234", writeBack: { creditNotes: true } });
+    const theirs = await failure(
+      elsewhere.writeBack?.createCreditNote?.(invoice.Id, { amountMinor: 100, currency: "USD" }, "x", {
+        idempotencyKey: "c2",
+      }) ?? Promise.resolve(),
+    );
+    expect(h.fake.count("forbidden")).toBe(1);
+    expect(theirs.code).toBe("forbidden");
+    expect(switchedOff(theirs)).toBe(false);
+    expect(switchedOff(ours)).toBe(true);
   });
 });

@@ -80,8 +80,12 @@ describe("the opening batch", () => {
     // Intuit takes 30 items per batch and advises 10.
     expect(items.length).toBeLessThanOrEqual(10);
     expect(items).toEqual([
-      { bId: "Customer:count", Query: "select count(*) from Customer" },
-      { bId: "Customer:page", Query: "select * from Customer orderby MetaData.LastUpdatedTime startposition 1 maxresults 1000" },
+      { bId: "Customer:count", Query: "select count(*) from Customer where Active IN (true, false)" },
+      {
+        bId: "Customer:page",
+        Query:
+          "select * from Customer where Active IN (true, false) orderby MetaData.LastUpdatedTime startposition 1 maxresults 1000",
+      },
       { bId: "Invoice:count", Query: "select count(*) from Invoice" },
       { bId: "Invoice:page", Query: "select * from Invoice orderby MetaData.LastUpdatedTime startposition 1 maxresults 1000" },
       { bId: "CreditMemo:count", Query: "select count(*) from CreditMemo" },
@@ -102,7 +106,11 @@ describe("the opening batch", () => {
     const items = recorded.batches[0] ?? [];
     expect(items.filter((item) => item.bId !== "Preferences")).toHaveLength(8);
     for (const item of items.filter((entry) => entry.bId !== "Preferences")) {
-      expect(item.Query).toMatch(/ where MetaData\.LastUpdatedTime >= '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ'/);
+      expect(item.Query).toMatch(
+        item.bId.startsWith("Customer:")
+          ? / where Active IN \(true, false\) and MetaData\.LastUpdatedTime >= '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ'/
+          : / where MetaData\.LastUpdatedTime >= '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ'/,
+      );
     }
   });
 

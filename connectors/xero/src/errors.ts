@@ -98,6 +98,9 @@ export function toRelanceError(failure: ProviderFailure, action: string): Relanc
     });
   }
   if (status === 401) return new RelanceError("unauthorized", `Xero refused the access token on ${action}${suffix}`);
+  // Xero answers 403 when the grant no longer covers the organisation (removed, or access withdrawn).
+  if (status === 403)
+    return new RelanceError("forbidden", `Xero refused access to the organisation on ${action}${suffix}`, { issues });
   if (status === 404) return new RelanceError("not_found", `Xero has no such record for ${action}`);
   return new RelanceError("provider_rejected", `Xero rejected ${action} (HTTP ${status})${suffix}`, { issues });
 }

@@ -22,10 +22,42 @@ const NOTE_MAX = 2500;
 
 type Switch = keyof XeroConfig["writeBack"];
 
+/** The issue path a switched-off write-back carries, which a refusal by Xero (a 403) never does. */
+export const switchedOffIssue = (name: Switch) => ({ path: `writeBack.${name}`, message: "switched off for this connection" });
+
 function requireSwitch(config: XeroConfig, name: Switch): void {
   if (!config.writeBack[name]) {
-    throw new RelanceError("forbidden", `write-back of ${name} to Xero is off for this connection (writeBack.${name})`);
+    throw new RelanceError("forbidden", `write-back of ${name} to Xero is off for this connection (writeBack.${name})`, {
+      issues: [switchedOffIssue(name)],
+    });
   }
+}
+
+/**
+ * The allocation of a credit note just created failed: the error names the credit note, so that whoever
+ * handles it allocates (or voids) that one in Xero instead of creating a second. Code and retryability
+ * are the allocation's: a retry with the same idempotency key gets the same credit note back from Xero
+ * (its creation carries its own Idempotency-Key) and only tries the allocation again.
+ */
+function notAllocated(error: unknown, creditNoteID: string, number: string | undefined, invoiceExternalId: string): unknown {
+  if (!(error instanceof RelanceError)) return error;
+  const name = number ? `${number} (CreditNoteID ${creditNoteID})` : `CreditNoteID ${creditNoteID}`;
+  return new RelanceError(
+    error.code,
+    `credit note ${name} was created in Xero but not allocated to invoice ${invoiceExternalId}: ${error.message}`,
+    {
+      retryable: error.retryable,
+      ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+      issues: [
+        ...error.issues,
+        {
+          path: "creditNote",
+          message: `credit note ${name} was created but not allocated: allocate or void it in Xero, do not create another`,
+        },
+      ],
+      cause: error,
+    },
+  );
 }
 
 function positive(amount: Money): string {
@@ -113,17 +145,22 @@ export function createWriteBack(client: XeroAccountingClient, config: XeroConfig
           idempotencyKey(options.idempotencyKey, "credit-note"),
         ),
       );
-      const creditNoteID = nonEmpty(created.body.creditNotes?.[0]?.creditNoteID);
+      const createdNote = created.body.creditNotes?.[0];
+      const creditNoteID = nonEmpty(createdNote?.creditNoteID);
       if (!creditNoteID) throw new RelanceError("provider_rejected", "Xero created no credit note");
-      await client.call("credit note allocation", (api) =>
-        api.createCreditNoteAllocation(
-          tenant,
-          creditNoteID,
-          { allocations: [{ amount: Number(unitAmount), date, invoice: { invoiceID: invoiceExternalId } }] },
-          true,
-          idempotencyKey(options.idempotencyKey, "allocation"),
-        ),
-      );
+      try {
+        await client.call("credit note allocation", (api) =>
+          api.createCreditNoteAllocation(
+            tenant,
+            creditNoteID,
+            { allocations: [{ amount: Number(unitAmount), date, invoice: { invoiceID: invoiceExternalId } }] },
+            true,
+            idempotencyKey(options.idempotencyKey, "allocation"),
+          ),
+        );
+      } catch (error) {
+        throw notAllocated(error, creditNoteID, nonEmpty(createdNote?.creditNoteNumber), invoiceExternalId);
+      }
       return creditNoteID;
     },
 

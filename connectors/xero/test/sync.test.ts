@@ -56,7 +56,7 @@ describe("listChanges", () => {
     expect(invoiceQuery).toMatchObject({
       where: 'Type=="ACCREC"',
       Statuses: "AUTHORISED,PAID,VOIDED",
-      order: "UpdatedDateUTC ASC",
+      order: "UpdatedDateUTC DESC",
       pageSize: "1000",
     });
     expect(invoiceQuery?.summaryOnly).toBeUndefined();
@@ -140,6 +140,71 @@ describe("listChanges", () => {
     expect(Date.parse(page.watermark ?? "")).toBeLessThanOrEqual(start);
     const next = await drain(plugin, page.watermark);
     expect(next.debtors).toBeGreaterThanOrEqual(1);
+  });
+
+  it("skips no record when one on an already-read page changes between two pages", async () => {
+    const ledger = fake.ledger();
+    seed(ledger, 9, 3);
+    now += 60_000;
+    const { plugin } = await connect(fake, { now: clock, config: { pageSize: 3 } });
+    const read = new Set<string>();
+    const readPages: string[][] = [];
+    let page = await plugin.listChanges({});
+    let changed = false;
+    while (page.cursor) {
+      page = await plugin.listChanges({ cursor: page.cursor });
+      const ids = page.invoices.map((invoice) => invoice.externalId);
+      for (const id of ids) read.add(id);
+      if (ids.length > 0) readPages.push(ids);
+      if (!changed && ids.length > 0) {
+        // Someone pays an invoice the sync has already read: it moves in Xero's order.
+        now += 1000;
+        ledger.pay(ids[0]!, "10");
+        changed = true;
+      }
+    }
+    expect(changed).toBe(true);
+    expect(readPages.length).toBeGreaterThan(1);
+    expect([...ledger.invoices.keys()].filter((id) => !read.has(id))).toEqual([]);
+  });
+
+  it("loses no change made during a sync: new records, and records on pages not read yet", async () => {
+    const ledger = fake.ledger();
+    const [contactId] = seed(ledger, 12, 2);
+    now += 60_000;
+    const { plugin } = await connect(fake, { now: clock, config: { pageSize: 4 } });
+    const balances = new Map<string, number>(); // invoice id → balance as last read
+    const readSync = async (since?: string) => {
+      let cursor: string | undefined;
+      let watermark: string | undefined;
+      let pages = 0;
+      do {
+        const page = await plugin.listChanges({ ...(since ? { since } : {}), ...(cursor ? { cursor } : {}) });
+        for (const invoice of page.invoices) balances.set(invoice.externalId, invoice.balanceMinor);
+        cursor = page.cursor;
+        watermark = page.watermark;
+        pages++;
+        if (since === undefined && page.invoices.length > 0 && pages < 4) {
+          // Between pages: every invoice changes once, read or not, and a new one appears.
+          now += 1000;
+          for (const invoice of [...ledger.invoices.values()].slice(0, 12)) {
+            if (ledger.amountPaid(invoice) === 0) {
+              ledger.pay(invoice.invoiceId, "1");
+              break;
+            }
+          }
+          ledger.addInvoice({ contactId: contactId!, total: "5", date: "2025-02-01", currency: "EUR" });
+        }
+      } while (cursor);
+      return watermark;
+    };
+    const watermark = await readSync();
+    now += 60_000;
+    await readSync(watermark);
+    for (const invoice of ledger.invoices.values()) {
+      const balance = invoice.totalMinor - ledger.amountPaid(invoice) - ledger.amountCredited(invoice);
+      expect(balances.get(invoice.invoiceId), invoice.invoiceId).toBe(balance);
+    }
   });
 
   it("maps 429 to rate_limited with Retry-After, the day limit with its longer wait", async () => {

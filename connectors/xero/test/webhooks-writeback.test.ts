@@ -1,3 +1,4 @@
+import { RelanceError } from "@relance/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type FakeXero, startFakeXero } from "../../../test/fakes/xero";
 import { xeroConnector } from "../src";
@@ -123,7 +124,11 @@ describe("write-back", () => {
       off.plugin.writeBack!.createCreditNote!(invoice.invoiceId, { amountMinor: 2000, currency: "EUR" }, "Goodwill", {
         idempotencyKey: "k",
       }),
-    ).rejects.toThrow(/writeBack\.creditNotes/);
+    ).rejects.toMatchObject({
+      code: "forbidden",
+      message: expect.stringMatching(/writeBack\.creditNotes/),
+      issues: [{ path: "writeBack.creditNotes", message: "switched off for this connection" }],
+    });
     await expect(
       off.plugin.writeBack!.createLateFeeInvoice!(
         contact.contactId,
@@ -132,7 +137,15 @@ describe("write-back", () => {
         "Late fee",
         { idempotencyKey: "k" },
       ),
-    ).rejects.toMatchObject({ code: "forbidden" });
+    ).rejects.toMatchObject({
+      code: "forbidden",
+      issues: [{ path: "writeBack.lateFees", message: "switched off for this connection" }],
+    });
+    const notesOff = await connect(fake, { config: { writeBack: { notes: false, creditNotes: false, lateFees: false } } });
+    await expect(
+      notesOff.plugin.writeBack!.addInvoiceNote!(invoice.invoiceId, "Reminder", { idempotencyKey: "k" }),
+    ).rejects.toMatchObject({ code: "forbidden", issues: [{ path: "writeBack.notes" }] });
+    expect(fake.apiCalls()).toHaveLength(0);
 
     const on = await connect(fake, {
       config: { writeBack: { notes: true, creditNotes: true, lateFees: true }, lateFeeAccountCode: "260" },
@@ -183,5 +196,52 @@ describe("write-back", () => {
       accountCode: "260",
       dueDate: "2025-04-01",
     });
+  });
+  it("names the credit note it created when the allocation fails for good, and never creates a second", async () => {
+    const ledger = fake.ledger();
+    const contact = ledger.addContact({ name: "Alice Ltd" });
+    const invoice = ledger.addInvoice({ contactId: contact.contactId, total: "120", date: "2025-01-01", currency: "EUR" });
+    const { plugin } = await connect(fake, { config: { writeBack: { notes: false, creditNotes: true, lateFees: false } } });
+    // The invoice is paid between the decision and the write: the credit note is created, its allocation refused.
+    ledger.pay(invoice.invoiceId, "120");
+    const credit = () =>
+      plugin.writeBack!.createCreditNote!(invoice.invoiceId, { amountMinor: 2000, currency: "EUR" }, "Goodwill", {
+        idempotencyKey: "dispute-9",
+      });
+    const failure = await credit().catch((error: unknown) => error);
+    expect(ledger.creditNotes.size).toBe(1);
+    const note = [...ledger.creditNotes.values()][0]!;
+    expect(note.status).toBe("AUTHORISED");
+    expect(failure).toBeInstanceOf(RelanceError);
+    const error = failure as RelanceError;
+    expect(error).toMatchObject({ code: "provider_rejected", retryable: false });
+    expect(error.message).toContain(`credit note ${note.number} (CreditNoteID ${note.creditNoteId}) was created`);
+    expect(error.message).toMatch(/not allocated/);
+    expect(error.issues).toContainEqual({
+      path: "creditNote",
+      message: expect.stringContaining(`${note.number} (CreditNoteID ${note.creditNoteId}) was created but not allocated`),
+    });
+    // A retry of the step (same idempotency key) gets the same credit note back: still one in Xero.
+    await expect(credit()).rejects.toMatchObject({ message: expect.stringContaining(note.creditNoteId) });
+    expect(ledger.creditNotes.size).toBe(1);
+    const creations = fake.apiCalls().filter((call) => call.method !== "GET" && call.path === "/api.xro/2.0/CreditNotes");
+    expect(creations.map((call) => call.headers.idempotencyKey)).toEqual(["dispute-9:credit-note", "dispute-9:credit-note"]);
+  });
+
+  it("does not mark a refusal by Xero (403) as a switched-off write-back", async () => {
+    const ledger = fake.ledger();
+    const contact = ledger.addContact({ name: "Alice Ltd" });
+    const invoice = ledger.addInvoice({ contactId: contact.contactId, total: "120", date: "2025-01-01" });
+    // A connection to an organisation the grant does not (or no longer) cover: Xero answers 403.
+    const { plugin } = await connect(fake, {
+      tenantId: "00000000-0000-4000-8000-000000000001",
+      config: { writeBack: { notes: true, creditNotes: true, lateFees: true } },
+    });
+    const refused = await plugin.writeBack!.addInvoiceNote!(invoice.invoiceId, "Reminder", { idempotencyKey: "k" }).catch(
+      (error: unknown) => error,
+    );
+    expect(fake.apiCalls().at(-1)?.status).toBe(403);
+    expect(refused).toBeInstanceOf(RelanceError);
+    expect((refused as RelanceError).issues.some((issue) => issue.path?.startsWith("writeBack."))).toBe(false);
   });
 });

@@ -319,7 +319,8 @@ export function collectionStore(store: Store, writeBacks?: WriteBacks, logger?: 
             kind: "late_fee",
             payload: { fees: record.fees },
           });
-          if (action.created)
+          // Also when an earlier attempt requested it but died before starting the write.
+          if (action.status === "pending")
             await dispatch(
               tenantId,
               debtorId,
@@ -367,13 +368,16 @@ export function collectionStore(store: Store, writeBacks?: WriteBacks, logger?: 
       kind: "credit_note",
       payload: { invoiceId, amountMinor: amount.amountMinor, currency: amount.currency, reason },
     });
-    if (!action.created) return;
-    await note(tenantId, debtorId, {
-      kind: "dispute",
-      status: "credit_note_requested",
-      summary: `credit note of ${formatMoney(money(amount.amountMinor, amount.currency), "en")} requested from the ledger`,
-      detail: { ledgerActionId: action.id, invoiceId },
-    });
+    if (action.created) {
+      await note(tenantId, debtorId, {
+        kind: "dispute",
+        status: "credit_note_requested",
+        summary: `credit note of ${formatMoney(money(amount.amountMinor, amount.currency), "en")} requested from the ledger`,
+        detail: { ledgerActionId: action.id, invoiceId },
+      });
+    }
+    // Also when an earlier attempt requested it but died before starting the write (the start is idempotent).
+    if (action.status !== "pending") return;
     await dispatch(tenantId, debtorId, debtor.connectionId, action, key, "credit_note", "credit note");
   }
 

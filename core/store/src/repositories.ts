@@ -368,6 +368,9 @@ export class Repositories {
   ): Promise<boolean> {
     return webhooks.recordWebhookEvent(this.db, provider, providerEventId, event);
   }
+  forgetWebhookEvents(provider: string, providerEventIds: readonly string[]): Promise<void> {
+    return webhooks.forgetWebhookEvents(this.db, provider, providerEventIds);
+  }
   recordImport(tenantId: string, input: imports.ImportInput): Promise<imports.ImportRecord> {
     return imports.recordImport(this.db, tenantId, input);
   }

@@ -10,6 +10,7 @@ import {
   intuitTime,
   matches,
   ordered,
+  type ParsedQuery,
   parseQuery,
   type QboRecord,
   QueryError,
@@ -37,6 +38,16 @@ function queryError(error: QueryError, now: Date) {
   return fault("ValidationFault", error.message, error.detail, error.code, now);
 }
 
+/**
+ * Name-list entities answer active records only unless the query filters on Active: Intuit's
+ * `select * from Customer` returns the active customers, `where Active IN (true, false)` all of them.
+ * (Reads by id and change data capture return inactive ones as they are.)
+ */
+function withImplicitActive(entity: string, query: ParsedQuery): ParsedQuery {
+  if (entity !== "Customer" || query.where.some((condition) => condition.field.toLowerCase() === "active")) return query;
+  return { ...query, where: [...query.where, { field: "Active", operator: "=", values: ["true"] }] };
+}
+
 /** Runs a query; the answer is the QueryResponse object. */
 export function runQuery(realm: FakeRealm, text: string): Record<string, unknown> {
   const query = parseQuery(text);
@@ -46,7 +57,7 @@ export function runQuery(realm: FakeRealm, text: string): Record<string, unknown
   if (entity === undefined || !ENTITY_NAMES.includes(entity as EntityName)) {
     throw new QueryError("Invalid query", `QueryValidationError: Property ${query.entity} not found`, "4001");
   }
-  const found = realm.list(entity as EntityName).filter((record) => matches(record, query));
+  const found = realm.list(entity as EntityName).filter((record) => matches(record, withImplicitActive(entity, query)));
   if (query.count) return { totalCount: found.length };
   const page = ordered(found, query.orderBy).slice(query.startPosition - 1, query.startPosition - 1 + query.maxResults);
   // Intuit leaves the entity key (and the paging fields) out when nothing matches.

@@ -23,13 +23,15 @@ export function createConnectorFactory(options: {
   const built = new Map<string, { readonly key: string; readonly connector: Promise<ConnectorPlugin> }>();
   return {
     async connectorFor(connection) {
-      const key = JSON.stringify([connection.pluginId, connection.grantId, connection.config, connection.updatedAt]);
+      const key = JSON.stringify([connection.pluginId, connection.grantId, connection.config]);
       const cached = built.get(connection.id);
       if (cached?.key === key) return cached.connector;
       const connector = build(connection);
       built.delete(connection.id);
       built.set(connection.id, { key, connector });
-      connector.catch(() => built.delete(connection.id));
+      connector.catch(() => {
+        if (built.get(connection.id)?.connector === connector) built.delete(connection.id);
+      });
       // Oldest first in a Map: keep the most recently built few thousand.
       if (built.size > 5000) built.delete(built.keys().next().value as string);
       return connector;

@@ -56,7 +56,25 @@ export function createLedgers(options: {
     webhooks: createLedgerWebhooks({ store, registry, client, taskQueue }),
     writeBacks,
     port: {
-      syncPage: (input) => syncPage(store, connectors, input),
+      syncPage: (input) =>
+        syncPage(store, connectors, input, async (connection, reason) => {
+          const why = `the ledger refused access (${reason}): reconnect it`;
+          await store.setConnectionStatus(connection.tenantId, connection.id, "error", why);
+          await store.appendCommunication(connection.tenantId, {
+            kind: "connection",
+            status: "access_refused",
+            summary: `${connection.name}: ${why}; syncing is paused`,
+            detail: { connectionId: connection.id, reason },
+            occurredAt: new Date(),
+          });
+          await store.createTask(connection.tenantId, {
+            kind: "reconnect_ledger",
+            title: `Reconnect ${connection.name}`,
+            detail: { connectionId: connection.id, reason },
+            idempotencyKey: `access-refused:${connection.id}:${connection.updatedAt.getTime()}`,
+          });
+          await schedules.pause(connection.tenantId, connection.id, why);
+        }),
       applyAction: (input) => writeBacks.apply(input),
       actionFailed: (input) => writeBacks.failed(input),
     },

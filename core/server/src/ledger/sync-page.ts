@@ -5,14 +5,22 @@
  * transaction, and move the watermark once the last page is stored.
  */
 import { type ChangePage, type ConnectorPlugin, isRelanceError, type LedgerChange, RelanceError } from "@relance/core";
-import type { Store } from "@relance/store";
+import type { ConnectionSummary, Store } from "@relance/store";
 import type { SyncPageInput, SyncPageResult } from "@relance/workflows";
 import type { ConnectorFactory } from "./connectors";
 
-export async function syncPage(store: Store, connectors: ConnectorFactory, input: SyncPageInput): Promise<SyncPageResult> {
+/** Told when the ledger refuses this connection's access outright (not a refused refresh, handled by the grant). */
+export type AccessRefused = (connection: ConnectionSummary, reason: string) => Promise<void>;
+
+export async function syncPage(
+  store: Store,
+  connectors: ConnectorFactory,
+  input: SyncPageInput,
+  onAccessRefused: AccessRefused,
+): Promise<SyncPageResult> {
   const connection = await store.getConnection(input.tenantId, input.connectionId);
   if (!connection) throw new RelanceError("not_found", `connection ${input.connectionId} not found`);
-  if (connection.status === "needs_reauth" || connection.status === "disabled") {
+  if (connection.status !== "active") {
     return { status: "paused", reason: connection.statusReason ?? `the connection is ${connection.status}` };
   }
   try {
@@ -36,8 +44,12 @@ export async function syncPage(store: Store, connectors: ConnectorFactory, input
       records,
     };
   } catch (error) {
-    // The grant was refused: it is flagged (and the tenant told) by the token service; this sync pauses.
-    if (isRelanceError(error) && error.code === "unauthorized" && !error.retryable) {
+    // Access refused for good: a refused refresh has already flagged the grant (and told the tenant);
+    // anything else (an organisation removed from the grant, a permission withdrawn) flags this
+    // connection. Either way its syncs pause until it is reconnected.
+    if (isRelanceError(error) && !error.retryable && (error.code === "unauthorized" || error.code === "forbidden")) {
+      const current = await store.getConnection(input.tenantId, input.connectionId);
+      if (current?.status === "active") await onAccessRefused(current, error.message);
       return { status: "paused", reason: error.message };
     }
     throw error;

@@ -43,30 +43,39 @@ export function createLedgerWebhooks(options: {
     const byAccount = new Map<string, LedgerChange[]>();
     for (const change of fresh) byAccount.set(change.accountId, [...(byAccount.get(change.accountId) ?? []), change]);
     let syncs = 0;
-    for (const [accountId, accountChanges] of byAccount) {
-      const connections = await store.findConnectionsByAccount(pluginId, accountId);
-      for (const connection of connections) {
-        if (connection.status !== "active") continue;
-        const input: ConnectionSyncInput = {
-          tenantId: connection.tenantId,
-          connectionId: connection.connectionId,
-          changes: accountChanges,
-        };
-        const digest = createHash("sha256")
-          .update(accountChanges.map((change) => change.providerEventId).join("\n"))
-          .digest("hex")
-          .slice(0, 32);
-        await options.client.workflow
-          .start("connectionSync", {
-            workflowId: `ledger-webhook:${connection.tenantId}:${connection.connectionId}:${digest}`,
-            taskQueue: options.taskQueue,
-            args: [input],
-          })
-          .catch((error: unknown) => {
-            if ((error as { name?: string }).name !== "WorkflowExecutionAlreadyStartedError") throw error;
-          });
-        syncs++;
+    try {
+      for (const [accountId, accountChanges] of byAccount) {
+        const connections = await store.findConnectionsByAccount(pluginId, accountId);
+        for (const connection of connections) {
+          if (connection.status !== "active") continue;
+          const input: ConnectionSyncInput = {
+            tenantId: connection.tenantId,
+            connectionId: connection.connectionId,
+            changes: accountChanges,
+          };
+          const digest = createHash("sha256")
+            .update(accountChanges.map((change) => change.providerEventId).join("\n"))
+            .digest("hex")
+            .slice(0, 32);
+          await options.client.workflow
+            .start("connectionSync", {
+              workflowId: `ledger-webhook:${connection.tenantId}:${connection.connectionId}:${digest}`,
+              taskQueue: options.taskQueue,
+              args: [input],
+            })
+            .catch((error: unknown) => {
+              if ((error as { name?: string }).name !== "WorkflowExecutionAlreadyStartedError") throw error;
+            });
+          syncs++;
+        }
       }
+    } catch (error) {
+      // Not started: forget these events so the provider's redelivery is processed, not dropped.
+      await store.forgetWebhookEvents(
+        pluginId,
+        fresh.map((change) => change.providerEventId),
+      );
+      throw error;
     }
     return { received: changes.length, fresh: fresh.length, syncs };
   };

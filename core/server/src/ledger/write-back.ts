@@ -149,7 +149,7 @@ export function createWriteBacks(options: {
         return externalId ? { status: "done", externalId } : { status: "done" };
       } catch (error) {
         // Switched off for this connection: a person makes it (notes are simply not written).
-        if (isRelanceError(error) && error.code === "forbidden") {
+        if (isRelanceError(error) && isSwitchedOff(error)) {
           if (action.kind === "note") {
             await store.markLedgerAction(tenantId, actionId, { status: "not_supported", error: error.message });
           } else {
@@ -170,4 +170,9 @@ export function createWriteBacks(options: {
       await leaveToPerson(action, `the ledger refused or kept failing: ${error}`, "failed");
     },
   };
+}
+
+/** The connector refused because this write-back is switched off for the connection (not a vendor 403). */
+function isSwitchedOff(error: RelanceError): boolean {
+  return error.code === "forbidden" && error.issues.some((issue) => issue.path?.startsWith("writeBack."));
 }

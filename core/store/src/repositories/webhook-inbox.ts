@@ -21,3 +21,16 @@ export async function recordWebhookEvent(
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/**
+ * Forgets events whose processing could not start (e.g. the workflow service was unreachable), so the
+ * provider's redelivery is processed instead of being dropped as a duplicate.
+ */
+export async function forgetWebhookEvents(db: Db, provider: string, providerEventIds: readonly string[]): Promise<void> {
+  if (providerEventIds.length === 0) return;
+  await db
+    .deleteFrom("webhook_inbox")
+    .where("provider", "=", provider)
+    .where("provider_event_id", "in", providerEventIds)
+    .execute();
+}
