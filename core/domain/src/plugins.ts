@@ -182,8 +182,8 @@ export interface ChangePage {
   /** Opaque resume point: pass it back to get the next page; absent on the last page. */
   readonly cursor?: string;
   /**
-   * Where the next incremental sync starts once this page is stored. Pages arrive oldest change first,
-   * so storing a page's watermark never skips a change of an earlier page.
+   * Where the next incremental sync starts. The server records the last page's watermark once every
+   * page of the sync is stored, so a sync that dies half-way starts again from the previous one.
    */
   readonly watermark?: string;
 }
