@@ -269,6 +269,33 @@ describe("QuickBooks Online ledger", () => {
     expect((await debtor(ids.D as string))?.openBalances).toEqual([{ currency: "USD", amountMinor: 40_000 }]);
   });
 
+  it("tells the tenant about a record it could not read, and stores the rest", async () => {
+    const realm = fake.realm();
+    const epsilon = realm.addCustomer({ displayName: "Epsilon Electric", email: "epsilon@debtors.example" }).Id;
+    const bad = realm.addInvoice({ customerId: epsilon, docNumber: "E-1", amount: 12, txnDate: today, dueDate: due(10) });
+    realm.modify("Invoice", bad.Id, { TxnDate: "2026-02-31" });
+    const good = realm.addInvoice({ customerId: epsilon, docNumber: "E-2", amount: 30, txnDate: today, dueDate: due(10) });
+    expect((await system.request(`/v1/connections/${connectionId}/sync`, { method: "POST" })).status).toBe(202);
+    const entry = await eventually(
+      "the skipped record on the tenant's timeline",
+      async () =>
+        (await readJson(await system.request("/v1/timeline?limit=100"))).items.find(
+          (item: { status: string }) => item.status === "records_skipped",
+        ),
+      30_000,
+      250,
+    );
+    expect(entry.summary).toContain(`invoice ${bad.Id}`);
+    expect(entry.summary).toMatch(/2026-02-31/);
+    expect(entry.detail.skipped).toEqual([expect.objectContaining({ kind: "invoice", externalId: bad.Id })]);
+    await eventually(
+      "the readable invoice stored",
+      async () => ((await invoicesOf(epsilon)).some((invoice) => invoice.number === good.DocNumber) ? true : undefined),
+      30_000,
+      250,
+    );
+  });
+
   it("changes the write-back switches but never the realm", async () => {
     const patched = await system.request(`/v1/connections/${connectionId}`, {
       method: "PATCH",

@@ -14,7 +14,7 @@
  * after it is read by the next sync, and a dormant ledger's watermark still moves forward (a largest
  * LastUpdatedTime would stay months old and push every later sync out of the CDC window).
  */
-import { type Clock, type LedgerChange, type Logger, RelanceError } from "@relance/core";
+import { type Clock, type LedgerChange, type Logger, RelanceError, type SkippedRecord } from "@relance/core";
 import type { BatchQuery, QboClient } from "./client";
 import { decodeCursor, encodeCursor, type QueryCursor } from "./cursor";
 import type { HomeCurrency } from "./home-currency";
@@ -83,10 +83,15 @@ function idOf(record: unknown): string | undefined {
   return typeof record.Id === "string" && record.Id !== "" ? record.Id : undefined;
 }
 
+function kindOfEntity(entity: string): SkippedRecord["kind"] {
+  return (KIND_OF as Readonly<Record<string, SkippedRecord["kind"]>>)[entity] ?? "invoice";
+}
+
 /** Sorts raw entities into records and deletions; unreadable ones are skipped and logged. */
 class Collector {
   readonly records: QboRecords = emptyRecords();
   readonly deletions: Deletion[] = [];
+  readonly skipped: SkippedRecord[] = [];
   /**
    * `{entity}:{id}` of everything QuickBooks answered, readable or not: fetchChanged reports only what
    * is missing from it as deleted. A record QuickBooks returned exists even when it fails our schema or
@@ -107,6 +112,11 @@ class Collector {
     if (!parsed.success) {
       const id = idOf(raw);
       if (id !== undefined) this.ids.add(`${entity}:${id}`);
+      this.skipped.push({
+        kind: KIND_OF[entity],
+        externalId: id ?? "(no Id)",
+        reason: `unreadable: ${parsed.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`).join("; ")}`,
+      });
       this.logger.warn(
         { entity, id, issues: parsed.error.issues.map((issue) => issue.path.join(".")) },
         "unreadable QuickBooks record skipped",
@@ -132,7 +142,12 @@ export function createSync({ client, clock, logger, homeCurrency }: SyncDependen
       extra.homeCurrency ?? homeCurrency.known() ?? (collected.needsHomeCurrency() ? await homeCurrency.resolve() : "USD");
     const mapped = mapRecords(collected.records, { homeCurrency: currency });
     reportSkipped(mapped.skipped);
+    const skipped = [
+      ...collected.skipped,
+      ...mapped.skipped.map((error) => ({ kind: kindOfEntity(error.entity), externalId: error.id, reason: error.message })),
+    ];
     return {
+      ...(skipped.length > 0 ? { skipped } : {}),
       debtors: mapped.debtors,
       invoices: mapped.invoices,
       creditNotes: mapped.creditNotes,

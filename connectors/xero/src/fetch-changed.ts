@@ -43,11 +43,14 @@ export async function fetchChanged(
     const found = collect(logger, { invoices: body.invoices });
     page.invoices.push(...found.invoices);
     page.payments.push(...found.payments);
+    page.skipped.push(...found.skipped);
   }
   for (const batch of chunks(ids("credit_note"))) {
     const where = batch.map((id) => `CreditNoteID==Guid("${id}")`).join(" OR ");
     const { body } = await client.call("credit notes by id", (api) => api.getCreditNotes(tenant, undefined, where));
-    page.creditNotes.push(...collect(logger, { creditNotes: body.creditNotes }).creditNotes);
+    const found = collect(logger, { creditNotes: body.creditNotes });
+    page.creditNotes.push(...found.creditNotes);
+    page.skipped.push(...found.skipped);
   }
   const contactIds = new Set(ids("contact"));
   for (const record of [...page.invoices, ...page.creditNotes]) contactIds.add(record.debtorExternalId.toLowerCase());
@@ -55,7 +58,15 @@ export async function fetchChanged(
     const { body } = await client.call("contacts by id", (api) =>
       api.getContacts(tenant, undefined, undefined, undefined, batch, undefined, true),
     );
-    page.debtors.push(...collect(logger, { contacts: body.contacts }).debtors);
+    const found = collect(logger, { contacts: body.contacts });
+    page.debtors.push(...found.debtors);
+    page.skipped.push(...found.skipped);
   }
-  return { debtors: page.debtors, invoices: page.invoices, creditNotes: page.creditNotes, payments: page.payments };
+  return {
+    debtors: page.debtors,
+    invoices: page.invoices,
+    creditNotes: page.creditNotes,
+    payments: page.payments,
+    ...(page.skipped.length > 0 ? { skipped: page.skipped } : {}),
+  };
 }

@@ -7,8 +7,11 @@ export class Pacer {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
   private resumeAt = 0;
-  /** Start times of recent calls, oldest first (Xero's minute is rolling). */
-  private readonly starts: number[] = [];
+  /**
+   * When recent calls were answered, oldest first. Xero's minute is rolling and counts a call when it
+   * arrives, which is before its answer: a window after the answer is never too early.
+   */
+  private readonly answered: number[] = [];
 
   constructor(
     private readonly concurrency: number,
@@ -22,9 +25,8 @@ export class Pacer {
    */
   windowReopensAt(windowMs: number): number {
     const now = this.now();
-    while (this.starts.length > 0 && (this.starts[0] as number) <= now - windowMs) this.starts.shift();
-    // A little slack: Xero counts a call when it arrives, a moment after we start it.
-    return (this.starts[0] ?? now) + windowMs + Math.min(1000, Math.ceil(windowMs / 100));
+    while (this.answered.length > 0 && (this.answered[0] as number) <= now - windowMs) this.answered.shift();
+    return (this.answered[0] ?? now) + windowMs;
   }
 
   /** No call starts before this time. */
@@ -38,10 +40,10 @@ export class Pacer {
     try {
       // A pause can start while we wait, so check until the clock is past it.
       for (let wait = this.resumeAt - this.now(); wait > 0; wait = this.resumeAt - this.now()) await this.sleep(wait);
-      this.starts.push(this.now());
-      if (this.starts.length > 1000) this.starts.shift();
       return await task();
     } finally {
+      this.answered.push(this.now());
+      if (this.answered.length > 1000) this.answered.shift();
       const next = this.waiting.shift();
       if (next) next();
       else this.active--;

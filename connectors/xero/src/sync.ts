@@ -31,7 +31,7 @@
  * CREDITNOTE webhook) is only the record of a credit note itself. So an unchanged ledger costs two calls
  * per sync, and a day of syncs that skipped credit notes is covered by the next day's first read.
  */
-import type { ChangePage, CreditNote, Debtor, Invoice, Logger, Payment } from "@relance/core";
+import type { ChangePage, CreditNote, Debtor, Invoice, Logger, Payment, SkippedRecord } from "@relance/core";
 import { RelanceError } from "@relance/core";
 import type { Contacts, CreditNotes, Invoices, Pagination } from "xero-node";
 import { z } from "zod";
@@ -87,10 +87,18 @@ interface Records {
   invoices: Invoice[];
   creditNotes: CreditNote[];
   payments: Payment[];
+  skipped: SkippedRecord[];
   newest: number | undefined;
 }
 
-const emptyRecords = (): Records => ({ debtors: [], invoices: [], creditNotes: [], payments: [], newest: undefined });
+const emptyRecords = (): Records => ({
+  debtors: [],
+  invoices: [],
+  creditNotes: [],
+  payments: [],
+  skipped: [],
+  newest: undefined,
+});
 
 /** Maps one page; a record that cannot be read is logged and skipped rather than blocking the sync. */
 export function collect(
@@ -102,11 +110,13 @@ export function collect(
     const time = instant(value);
     if (time !== undefined) records.newest = Math.max(records.newest ?? time, time);
   };
-  const attempt = (kind: string, id: string | undefined, map: () => void) => {
+  const attempt = (kind: SkippedRecord["kind"], id: string | undefined, map: () => void) => {
     try {
       map();
     } catch (error) {
-      logger.warn({ kind, id, error: error instanceof Error ? error.message : String(error) }, "skipped a Xero record");
+      const reason = error instanceof Error ? error.message : String(error);
+      records.skipped.push({ kind, externalId: id ?? "(no id)", reason });
+      logger.warn({ kind, id, error: reason }, "skipped a Xero record");
     }
   };
   for (const contact of body.contacts ?? []) {
@@ -124,7 +134,7 @@ export function collect(
   }
   for (const source of body.creditNotes ?? []) {
     seen(source.updatedDateUTC);
-    attempt("credit note", source.creditNoteID, () => {
+    attempt("credit_note", source.creditNoteID, () => {
       const note = mapCreditNote(source);
       if (note) records.creditNotes.push(note);
     });
@@ -216,7 +226,8 @@ export async function listChanges(
     ...(newest !== undefined ? { newest } : {}),
     ...(startedAt !== undefined ? { startedAt } : {}),
   };
-  const { newest: _newest, ...page_ } = records;
+  const { newest: _newest, skipped, ...records_ } = records;
+  const page_ = { ...records_, ...(skipped.length > 0 ? { skipped } : {}) };
   const phaseDone = lastPageOf(answer.body.pagination, page, count, pageSize);
   const following = PHASES[PHASES.indexOf(phase) + 1];
   const nextPhase = following === "credit_notes" && cursor.skipCreditNotes ? undefined : following;

@@ -179,6 +179,8 @@ export interface ChangePage {
   readonly payments: readonly Payment[];
   /** Records the ledger reports deleted: only their ids survive (a deleted invoice is no longer owed). */
   readonly deletions?: readonly LedgerDeletion[];
+  /** Records the connector could not read (left out of the page), so the tenant can be told which and why. */
+  readonly skipped?: readonly SkippedRecord[];
   /** Opaque resume point: pass it back to get the next page; absent on the last page. */
   readonly cursor?: string;
   /**
@@ -186,6 +188,12 @@ export interface ChangePage {
    * page of the sync is stored, so a sync that dies half-way starts again from the previous one.
    */
   readonly watermark?: string;
+}
+
+export interface SkippedRecord {
+  readonly kind: LedgerChange["kind"];
+  readonly externalId: string;
+  readonly reason: string;
 }
 
 export interface LedgerDeletion {

@@ -33,6 +33,7 @@ export async function syncPage(
         });
     const complete = await withReferences(store, connector, connection, page, input.changes !== undefined);
     const applied = await store.applyLedgerChanges(input.tenantId, input.connectionId, complete);
+    if (complete.skipped?.length) await reportSkipped(store, connection, complete.skipped);
     if (!input.changes && complete.cursor === undefined) {
       await store.recordSyncWatermark(input.tenantId, input.connectionId, complete.watermark ?? connection.watermark);
     }
@@ -68,6 +69,7 @@ const merge = (page: ChangePage, more: ChangePage): ChangePage => ({
   creditNotes: [...page.creditNotes, ...more.creditNotes],
   payments: [...page.payments, ...more.payments],
   deletions: [...(page.deletions ?? []), ...(more.deletions ?? [])],
+  skipped: [...(page.skipped ?? []), ...(more.skipped ?? [])],
 });
 
 async function withReferences(
@@ -130,4 +132,23 @@ async function withReferences(
     missing.map((externalId) => ({ providerEventId: `contact:${externalId}`, accountId, kind: "contact", externalId })),
   );
   return merge(complete, { ...contacts, invoices: [], creditNotes: [], payments: [], deletions: [] });
+}
+
+/** Records the ledger sent that could not be read: told to the tenant, with which and why (the first 50). */
+async function reportSkipped(
+  store: Store,
+  connection: ConnectionSummary,
+  skipped: readonly { kind: string; externalId: string; reason: string }[],
+): Promise<void> {
+  const unique = [...new Map(skipped.map((record) => [`${record.kind}:${record.externalId}`, record])).values()];
+  const first = unique[0];
+  await store.appendCommunication(connection.tenantId, {
+    kind: "connection",
+    status: "records_skipped",
+    summary: `${connection.name}: ${unique.length} record(s) could not be read and were left out${
+      first ? ` (e.g. ${first.kind.replace("_", " ")} ${first.externalId}: ${first.reason})` : ""
+    }; correct them in the ledger`,
+    detail: { connectionId: connection.id, skipped: unique.slice(0, 50) },
+    occurredAt: new Date(),
+  });
 }
