@@ -1,8 +1,8 @@
 /** Small helpers shared by the presets: header lookup, cells, and the date forms ledger exports write. */
 import { addDays, type Issue } from "@relance/core";
-import { normaliseHeader } from "../columns";
+import { type Column, normaliseHeader } from "../columns";
 import { parseDate } from "../dates";
-import type { DateFormat } from "../options";
+import type { DateFormat, ResolvedOptions } from "../options";
 
 /** Header names as compared by the presets: normalised as for the ledger format, Xero's "*" dropped. */
 export function presetNames(header: readonly string[]): string[] {
@@ -75,4 +75,84 @@ export function withoutDollar(text: string): string {
 export function missingColumn(line: number, column: string, preset: string, found: readonly string[]): Issue {
   const header = found.filter((name) => name.trim() !== "").join(", ") || "(nothing)";
   return { line, column, message: `missing column ${column} for the ${preset} preset; the header has: ${header}` };
+}
+
+/** What a preset's setup is given: the header row, its line, and the import's settings. */
+export interface HeaderInput {
+  readonly header: readonly string[];
+  readonly line: number;
+  readonly options: ResolvedOptions;
+}
+
+export function noCurrency(line: number, preset: string): Issue {
+  return {
+    line,
+    column: "currency",
+    message: `the ${preset} file has no currency column: set the currency setting (e.g. "GBP")`,
+  };
+}
+
+/** The header's width without trailing empty cells. */
+export function trimmedWidth(header: readonly string[]): number {
+  let width = header.length;
+  while (width > 0 && (header[width - 1] ?? "").trim() === "") width--;
+  return width;
+}
+
+export function fill(out: string[], values: readonly string[]): void {
+  for (let i = 0; i < values.length; i++) out[i] = values[i] as string;
+}
+
+/**
+ * One invoice line of a grouped receivables report (Xero's Aged Receivables Detail, QuickBooks'
+ * invoice and ageing reports): the same ledger columns, in one order, for both. The contact or
+ * customer is both the debtor's id and name.
+ */
+export interface ReportRow<T = string> {
+  readonly debtor: T;
+  readonly email: T;
+  readonly number: T;
+  readonly reference: T;
+  readonly issued: T;
+  readonly due: T;
+  readonly total: T;
+  readonly open: T;
+  readonly currency: T;
+}
+
+/** The report's ledger columns, each with the name the file gives it (used in messages). */
+export function reportColumns(names: ReportRow): [Column, string][] {
+  return [
+    ["debtor_id", names.debtor],
+    ["debtor_name", names.debtor],
+    ["debtor_email", names.email],
+    ["invoice_number", names.number],
+    ["reference", names.reference],
+    ["issue_date", names.issued],
+    ["due_date", names.due],
+    ["amount", names.total],
+    ["amount_due", names.open],
+    ["currency", names.currency],
+  ];
+}
+
+/** Fills `out` in the order of `reportColumns`. */
+export function fillReportRow(out: string[], row: ReportRow): void {
+  fill(out, [
+    row.debtor,
+    row.debtor,
+    row.email,
+    row.number,
+    row.reference,
+    row.issued,
+    row.due,
+    row.total,
+    row.open,
+    row.currency,
+  ]);
+}
+
+/** A report's due date: the one written, or the default payment term after the issue date. */
+export function dueOrTerm(dueText: string, issue: string, term: number, format: DateFormat): string {
+  return dueText === "" ? (dueAfter(issue, term) ?? issue) : isoDate(dueText, format);
 }

@@ -5,22 +5,24 @@
  * "Total for …" line and end with "TOTAL" and a footer; amounts are written "1,234.56".
  */
 import type { Issue } from "@relance/core";
-import type { Column } from "../columns";
 import type { Preset } from "../options";
 import { AdaptedReader, type RowKind, type VendorAdapter } from "./adapted";
 import {
   cellAt,
-  dueAfter,
+  dueOrTerm,
+  fillReportRow,
   findColumn,
+  type HeaderInput,
   isNegative,
   isoDate,
   missingColumn,
+  noCurrency,
   nonEmptyCells,
   presetNames,
+  reportColumns,
   withoutDollar,
 } from "./common";
 import type { PresetSetup } from "./reader";
-import { fill, type HeaderInput, noCurrency } from "./xero";
 
 const DATE = ["date", "transaction_date", "invoice_date"];
 const TYPE = ["transaction_type", "type"];
@@ -70,18 +72,17 @@ export function quickBooksSetup(preset: Preset, { header, line, options }: Heade
   const reference = findColumn(names, REFERENCE);
   const email = findColumn(names, EMAIL);
   const name = (position: number, fallback: string) => header[position]?.trim() || fallback;
-  const columns: [Column, string][] = [
-    ["debtor_id", name(customer, "Customer")],
-    ["debtor_name", name(customer, "Customer")],
-    ["debtor_email", name(email, "Email")],
-    ["invoice_number", name(number, "Num")],
-    ["reference", name(reference, "P.O. Number")],
-    ["issue_date", name(issued, "Date")],
-    ["due_date", name(due, "Due Date")],
-    ["amount", name(amount, name(open, "Amount"))],
-    ["amount_due", name(open, "Open Balance")],
-    ["currency", currency === -1 ? "currency (setting)" : name(currency, "Currency")],
-  ];
+  const columns = reportColumns({
+    debtor: name(customer, "Customer"),
+    email: name(email, "Email"),
+    number: name(number, "Num"),
+    reference: name(reference, "P.O. Number"),
+    issued: name(issued, "Date"),
+    due: name(due, "Due Date"),
+    total: name(amount, name(open, "Amount")),
+    open: name(open, "Open Balance"),
+    currency: currency === -1 ? "currency (setting)" : name(currency, "Currency"),
+  });
   // US companies write month/day/year; a dateFormat setting says otherwise (UK, Canada, France…).
   const dateFormat = options.dateFormatSet ? options.dateFormat : "mdy";
   const term = options.defaultPaymentTermDays;
@@ -122,19 +123,17 @@ export function quickBooksSetup(preset: Preset, { header, line, options }: Heade
             return "ignored";
           }
           const issue = isoDate(dateText, dateFormat);
-          const dueText = cellAt(fields, due);
-          fill(out, [
+          fillReportRow(out, {
             debtor,
-            debtor,
-            cellAt(fields, email),
-            numberText,
-            cellAt(fields, reference),
-            issue,
-            dueText === "" ? (dueAfter(issue, term) ?? issue) : isoDate(dueText, dateFormat),
-            totalText,
-            openText,
-            currency === -1 ? (options.currency ?? "") : cellAt(fields, currency),
-          ]);
+            email: cellAt(fields, email),
+            number: numberText,
+            reference: cellAt(fields, reference),
+            issued: issue,
+            due: dueOrTerm(cellAt(fields, due), issue, term, dateFormat),
+            total: totalText,
+            open: openText,
+            currency: currency === -1 ? (options.currency ?? "") : cellAt(fields, currency),
+          });
           return "invoice";
         },
       };

@@ -6,16 +6,24 @@
  */
 import type { Issue } from "@relance/core";
 import type { Column } from "../columns";
-import type { ResolvedOptions } from "../options";
 import { AdaptedReader, type RowKind, type VendorAdapter } from "./adapted";
-import { cellAt, dueAfter, findColumn, isNegative, isoDate, missingColumn, nonEmptyCells, presetNames } from "./common";
+import {
+  cellAt,
+  dueOrTerm,
+  fill,
+  fillReportRow,
+  findColumn,
+  type HeaderInput,
+  isNegative,
+  isoDate,
+  missingColumn,
+  noCurrency,
+  nonEmptyCells,
+  presetNames,
+  reportColumns,
+  trimmedWidth,
+} from "./common";
 import type { PresetSetup } from "./reader";
-
-export interface HeaderInput {
-  readonly header: readonly string[];
-  readonly line: number;
-  readonly options: ResolvedOptions;
-}
 
 // --- Invoice export -------------------------------------------------------------------------------
 
@@ -182,18 +190,17 @@ export function xeroAgedSetup({ header, line, options }: HeaderInput): PresetSet
   const email = names.indexOf("email");
   const reference = findColumn(names, ["invoice_reference", "reference"]);
   const name = (position: number, fallback: string) => header[position]?.trim() || fallback;
-  const columns: [Column, string][] = [
-    ["debtor_id", name(contact, "Contact")],
-    ["debtor_name", name(contact, "Contact")],
-    ["debtor_email", name(email, "Email")],
-    ["invoice_number", name(number, "Invoice Number")],
-    ["reference", name(reference, "Invoice Reference")],
-    ["issue_date", name(issued, "Invoice Date")],
-    ["due_date", name(due, "Due Date")],
-    ["amount", name(total, "Total")],
-    ["amount_due", name(total, "Total")],
-    ["currency", currency === -1 ? "currency (setting)" : name(currency, "Currency")],
-  ];
+  const columns = reportColumns({
+    debtor: name(contact, "Contact"),
+    email: name(email, "Email"),
+    number: name(number, "Invoice Number"),
+    reference: name(reference, "Invoice Reference"),
+    issued: name(issued, "Invoice Date"),
+    due: name(due, "Due Date"),
+    total: name(total, "Total"),
+    open: name(total, "Total"),
+    currency: currency === -1 ? "currency (setting)" : name(currency, "Currency"),
+  });
   const dateFormat = options.dateFormat;
   const term = options.defaultPaymentTermDays;
 
@@ -230,43 +237,22 @@ export function xeroAgedSetup({ header, line, options }: HeaderInput): PresetSet
             return "ignored";
           }
           const issue = isoDate(cellAt(fields, issued), dateFormat);
-          const dueText = cellAt(fields, due);
-          fill(out, [
+          // The report shows only what is outstanding: it is both the total and the balance.
+          fillReportRow(out, {
             debtor,
-            debtor,
-            cellAt(fields, email),
-            numberText,
-            cellAt(fields, reference),
-            issue,
-            dueText === "" ? (dueAfter(issue, term) ?? issue) : isoDate(dueText, dateFormat),
-            amount,
-            amount,
-            currency === -1 ? (options.currency ?? "") : cellAt(fields, currency),
-          ]);
+            email: cellAt(fields, email),
+            number: numberText,
+            reference: cellAt(fields, reference),
+            issued: issue,
+            due: dueOrTerm(cellAt(fields, due), issue, term, dateFormat),
+            total: amount,
+            open: amount,
+            currency: currency === -1 ? (options.currency ?? "") : cellAt(fields, currency),
+          });
           return "invoice";
         },
       };
       return new AdaptedReader(adapter, context, dateFormat);
     },
   };
-}
-
-// --- Shared ---------------------------------------------------------------------------------------
-
-export function noCurrency(line: number, preset: string): Issue {
-  return {
-    line,
-    column: "currency",
-    message: `the ${preset} file has no currency column: set the currency setting (e.g. "GBP")`,
-  };
-}
-
-export function trimmedWidth(header: readonly string[]): number {
-  let width = header.length;
-  while (width > 0 && (header[width - 1] ?? "").trim() === "") width--;
-  return width;
-}
-
-export function fill(out: string[], values: readonly string[]): void {
-  for (let i = 0; i < values.length; i++) out[i] = values[i] as string;
 }
