@@ -131,18 +131,29 @@ function mapPayment(payment: XeroPayment, invoiceId: string, currency: string, i
 
 const clamp = (value: number, max: number) => Math.min(Math.max(0, value), max);
 
-export function mapInvoice(source: XeroInvoice): MappedInvoice | undefined {
-  if (enumText(source.type) !== "ACCREC") return undefined;
+/** What an invoice and a credit note have alike: a sales document of ours, approved, with its contact and total. */
+function salesDocument(
+  source: XeroInvoice | XeroCreditNote,
+  type: "ACCREC" | "ACCRECCREDIT",
+  id: { readonly field: string; readonly value: string | undefined },
+) {
+  if (enumText(source.type) !== type) return undefined;
   const status = enumText(source.status);
   if (status !== "AUTHORISED" && status !== "PAID" && status !== "VOIDED" && status !== "DELETED") return undefined;
-  const externalId = nonEmpty(source.invoiceID);
-  if (!externalId) throw new MappingError("InvoiceID", "missing");
+  const externalId = nonEmpty(id.value);
+  if (!externalId) throw new MappingError(id.field, "missing");
   const debtorExternalId = nonEmpty(source.contact?.contactID);
   if (!debtorExternalId) throw new MappingError("Contact.ContactID", "missing");
   const currency = currencyOf(source.currencyCode, "CurrencyCode");
   const totalMinor = toMinor(source.total, currency, "Total");
   if (totalMinor < 0) throw new MappingError("Total", "is negative");
-  const voided = status === "VOIDED" || status === "DELETED";
+  return { status, externalId, debtorExternalId, currency, totalMinor, voided: status === "VOIDED" || status === "DELETED" };
+}
+
+export function mapInvoice(source: XeroInvoice): MappedInvoice | undefined {
+  const document = salesDocument(source, "ACCREC", { field: "InvoiceID", value: source.invoiceID });
+  if (!document) return undefined;
+  const { status, externalId, debtorExternalId, currency, totalMinor, voided } = document;
   const balanceMinor = voided ? 0 : clamp(toMinor(source.amountDue, currency, "AmountDue"), totalMinor);
   const issueDate = calendarDate(source.date, "Date");
   const reference = nonEmpty(source.reference);
@@ -173,17 +184,9 @@ function mapAllocation(allocation: Allocation, currency: string, index: number):
 }
 
 export function mapCreditNote(source: XeroCreditNote): CreditNote | undefined {
-  if (enumText(source.type) !== "ACCRECCREDIT") return undefined;
-  const status = enumText(source.status);
-  if (status !== "AUTHORISED" && status !== "PAID" && status !== "VOIDED" && status !== "DELETED") return undefined;
-  const externalId = nonEmpty(source.creditNoteID);
-  if (!externalId) throw new MappingError("CreditNoteID", "missing");
-  const debtorExternalId = nonEmpty(source.contact?.contactID);
-  if (!debtorExternalId) throw new MappingError("Contact.ContactID", "missing");
-  const currency = currencyOf(source.currencyCode, "CurrencyCode");
-  const totalMinor = toMinor(source.total, currency, "Total");
-  if (totalMinor < 0) throw new MappingError("Total", "is negative");
-  const voided = status === "VOIDED" || status === "DELETED";
+  const document = salesDocument(source, "ACCRECCREDIT", { field: "CreditNoteID", value: source.creditNoteID });
+  if (!document) return undefined;
+  const { status, externalId, debtorExternalId, currency, totalMinor, voided } = document;
   const remainingMinor = voided ? 0 : clamp(toMinor(source.remainingCredit, currency, "RemainingCredit"), totalMinor);
   const allocations = voided
     ? []
