@@ -11,6 +11,7 @@ import { addDays, calendarDateOf } from "@relance/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeQuickBooks, startFakeQuickBooks } from "../fakes/quickbooks";
 import { readJson } from "../support/json";
+import { consentThroughBrowser, quickbooksEnv } from "../support/ledger-apps";
 import { eventually, type System, startSystem } from "../support/system";
 
 const DAY_MS = 2000;
@@ -79,15 +80,7 @@ describe("QuickBooks Online ledger", () => {
     system = await startSystem({
       engine: "pglite",
       dayMs: DAY_MS,
-      env: {
-        QBO_CLIENT_ID: fake.clientId,
-        QBO_CLIENT_SECRET: fake.clientSecret,
-        QBO_REDIRECT_URI: REDIRECT,
-        QBO_WEBHOOK_VERIFIER_TOKEN: fake.verifierToken,
-        QBO_API_BASE_URL: fake.apiBaseUrl,
-        INTUIT_OAUTH_BASE_URL: fake.oauthBaseUrl,
-        QBO_ENVIRONMENT: "sandbox",
-      },
+      env: quickbooksEnv(fake, REDIRECT),
     });
   });
   afterAll(async () => {
@@ -96,27 +89,20 @@ describe("QuickBooks Online ledger", () => {
   });
 
   it("connects through OAuth: the realm comes back in the callback and the state is single-use", async () => {
-    const started = await system.request("/v1/ledgers/quickbooks/connect", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: "Acme QuickBooks" }),
-    });
-    expect(started.status).toBe(201);
-    const cookie = (started.headers.get("set-cookie") ?? "").split(";")[0] as string;
+    const { cookie, authorizationUrl, redirectedTo, callback } = await consentThroughBrowser(
+      system,
+      "quickbooks",
+      "Acme QuickBooks",
+    );
     expect(cookie).toMatch(/^relance_oauth_quickbooks=.+/);
-    const { authorizationUrl } = await readJson(started);
     const consent = new URL(authorizationUrl);
     expect(consent.origin + consent.pathname).toBe(`${fake.oauthBaseUrl}/connect/oauth2`);
     expect(consent.searchParams.get("client_id")).toBe(fake.clientId);
     expect(consent.searchParams.get("redirect_uri")).toBe(REDIRECT);
     expect(consent.searchParams.get("scope")).toBe("com.intuit.quickbooks.accounting");
 
-    const redirect = await fetch(authorizationUrl, { redirect: "manual" });
-    expect(redirect.status).toBe(302);
-    const back = new URL(redirect.headers.get("location") as string);
-    expect(back.origin + back.pathname).toBe(REDIRECT);
-    expect(back.searchParams.get("realmId")).toBe(fake.realmId);
-    const callback = `/oauth/quickbooks/callback${back.search}`;
+    expect(redirectedTo.origin + redirectedTo.pathname).toBe(REDIRECT);
+    expect(redirectedTo.searchParams.get("realmId")).toBe(fake.realmId);
 
     expect((await system.api.request(callback)).status).toBe(403);
     const done = await system.api.request(callback, { headers: { cookie } });

@@ -11,6 +11,7 @@ import { type FakeXero, startFakeXero } from "../fakes/xero";
 import { recordHistories } from "../support/histories";
 import { readJson } from "../support/json";
 import { ledgerCsv } from "../support/ledger";
+import { consentThroughBrowser, xeroEnv } from "../support/ledger-apps";
 import { eventually, type System, startSystem } from "../support/system";
 
 const DAY_MS = 2000;
@@ -75,15 +76,7 @@ describe("Xero ledger", () => {
     system = await startSystem({
       engine: "pglite",
       dayMs: DAY_MS,
-      env: {
-        XERO_CLIENT_ID: fake.clientId,
-        XERO_CLIENT_SECRET: fake.clientSecret,
-        XERO_REDIRECT_URI: REDIRECT,
-        XERO_WEBHOOK_KEY: fake.webhookKey,
-        XERO_API_BASE_URL: fake.apiBaseUrl,
-        XERO_IDENTITY_BASE_URL: fake.identityBaseUrl,
-        XERO_LOGIN_BASE_URL: fake.loginBaseUrl,
-      },
+      env: xeroEnv(fake, REDIRECT),
     });
   });
   afterAll(async () => {
@@ -103,27 +96,20 @@ describe("Xero ledger", () => {
   });
 
   it("connects through OAuth: the state is single-use and bound to the browser that started it", async () => {
-    const started = await system.request("/v1/ledgers/xero/connect", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: "Acme Xero" }),
-    });
-    expect(started.status).toBe(201);
-    const cookie = (started.headers.get("set-cookie") ?? "").split(";")[0] as string;
+    const { started, cookie, authorizationUrl, redirectedTo, callback } = await consentThroughBrowser(
+      system,
+      "xero",
+      "Acme Xero",
+    );
     expect(cookie).toMatch(/^relance_oauth_xero=.+/);
     expect(started.headers.get("set-cookie")).toMatch(/HttpOnly/i);
-    const { authorizationUrl } = await readJson(started);
     const consent = new URL(authorizationUrl);
     expect(consent.origin + consent.pathname).toBe(`${fake.loginBaseUrl}/identity/connect/authorize`);
     expect(consent.searchParams.get("redirect_uri")).toBe(REDIRECT);
     expect(consent.searchParams.get("code_challenge_method")).toBe("S256");
     expect(consent.searchParams.get("scope")).toContain("offline_access");
 
-    const redirect = await fetch(authorizationUrl, { redirect: "manual" });
-    expect(redirect.status).toBe(302);
-    const back = new URL(redirect.headers.get("location") as string);
-    expect(back.origin + back.pathname).toBe(REDIRECT);
-    const callback = `/oauth/xero/callback${back.search}`;
+    expect(redirectedTo.origin + redirectedTo.pathname).toBe(REDIRECT);
 
     const foreign = await system.api.request(callback, { headers: { cookie: "relance_oauth_xero=someone-else" } });
     expect(foreign.status).toBe(403);

@@ -15,6 +15,7 @@ import { createLogger } from "@relance/server/logger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeXero, startFakeXero } from "../fakes/xero";
 import { readJson } from "../support/json";
+import { consentThroughBrowser, xeroEnv } from "../support/ledger-apps";
 import { eventually, type System, startSystem } from "../support/system";
 
 const DAY_MS = 2000;
@@ -105,15 +106,7 @@ describe("Xero with several organisations", () => {
     system = await startSystem({
       engine: "pglite",
       dayMs: DAY_MS,
-      env: {
-        XERO_CLIENT_ID: fake.clientId,
-        XERO_CLIENT_SECRET: fake.clientSecret,
-        XERO_REDIRECT_URI: REDIRECT,
-        XERO_WEBHOOK_KEY: fake.webhookKey,
-        XERO_API_BASE_URL: fake.apiBaseUrl,
-        XERO_IDENTITY_BASE_URL: fake.identityBaseUrl,
-        XERO_LOGIN_BASE_URL: fake.loginBaseUrl,
-      },
+      env: xeroEnv(fake, REDIRECT),
     });
   });
   afterAll(async () => {
@@ -122,13 +115,8 @@ describe("Xero with several organisations", () => {
   });
 
   it("lists both organisations on the callback and connects none of them yet", async () => {
-    const started = await system.request("/v1/ledgers/xero/connect", { method: "POST" });
-    expect(started.status).toBe(201);
-    const cookie = (started.headers.get("set-cookie") ?? "").split(";")[0] as string;
-    const redirect = await fetch((await readJson(started)).authorizationUrl, { redirect: "manual" });
-    expect(redirect.status).toBe(302);
-    const back = new URL(redirect.headers.get("location") as string);
-    const done = await system.api.request(`/oauth/xero/callback${back.search}`, { headers: { cookie } });
+    const { cookie, callback } = await consentThroughBrowser(system, "xero");
+    const done = await system.api.request(callback, { headers: { cookie } });
     expect(done.status).toBe(200);
     const outcome = await readJson(done);
     expect(outcome.connections).toEqual([]);
