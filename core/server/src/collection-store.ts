@@ -1,43 +1,14 @@
 /** The activities' view of the store (their port), filled by the real store. */
 import { formatMoney, isRelanceError, type Logger, money, RelanceError } from "@relance/core";
-import type { LedgerActionKind, Store } from "@relance/store";
+import type { Store } from "@relance/store";
 import type { CaseRecord, CollectionStore } from "@relance/workflows";
 import type { WriteBacks } from "./ledger/write-back";
 
-export function collectionStore(store: Store, writeBacks?: WriteBacks, logger?: Logger): CollectionStore {
-  // Whether a connection's ledger takes a kind of write-back; asked per message, so kept a minute.
-  const supportCache = new Map<string, { supported: boolean; until: number }>();
-  async function supports(tenantId: string, connectionId: string, kind: LedgerActionKind): Promise<boolean> {
-    if (!writeBacks) return false;
-    const key = `${tenantId}:${connectionId}:${kind}`;
-    const cached = supportCache.get(key);
-    if (cached && cached.until > Date.now()) return cached.supported;
-    const supported = await writeBacks.supports(tenantId, connectionId, kind);
-    supportCache.set(key, { supported, until: Date.now() + 60_000 });
-    return supported;
-  }
-
-  /** A requested write-back goes to the ledger when its connector can make it, else to a person. */
-  async function dispatch(
-    tenantId: string,
-    debtorId: string,
-    connectionId: string,
-    action: { id: string },
-    key: string,
-    kind: LedgerActionKind,
-    what: string,
-  ) {
-    if (writeBacks && (await supports(tenantId, connectionId, kind))) {
-      await writeBacks.start(tenantId, action.id);
-      return;
-    }
-    await leaveToPerson(tenantId, debtorId, action.id, key, what);
-  }
-
+export function collectionStore(store: Store, writeBacks: WriteBacks, logger?: Logger): CollectionStore {
   /** After a message is sent: a note on the invoices it was about, in ledgers that take notes. */
   async function noteInLedger(tenantId: string, outboxId: string, entry: { debtorId: string; channel: string; summary: string }) {
     const debtor = await store.getDebtor(tenantId, entry.debtorId);
-    if (!debtor || !(await supports(tenantId, debtor.connectionId, "note")) || !writeBacks) return;
+    if (!debtor || !(await writeBacks.supports(tenantId, debtor.connectionId, "note"))) return;
     const invoices = await store.getOpenInvoices(tenantId, entry.debtorId);
     if (invoices.length === 0) return;
     const action = await store.requestLedgerAction(tenantId, {
@@ -50,7 +21,7 @@ export function collectionStore(store: Store, writeBacks?: WriteBacks, logger?: 
         note: `Relance: ${entry.summary} (${entry.channel}, ${new Date().toISOString().slice(0, 10)})`,
       },
     });
-    await writeBacks.start(tenantId, action.id);
+    await writeBacks.dispatch(action);
   }
 
   /**
@@ -320,16 +291,7 @@ export function collectionStore(store: Store, writeBacks?: WriteBacks, logger?: 
             payload: { fees: record.fees },
           });
           // Also when an earlier attempt requested it but died before starting the write.
-          if (action.status === "pending")
-            await dispatch(
-              tenantId,
-              debtorId,
-              debtor.connectionId,
-              action,
-              record.idempotencyKey,
-              "late_fee",
-              "late fee invoice",
-            );
+          if (action.status === "pending") await writeBacks.dispatch(action);
         }
         await note(tenantId, debtorId, {
           kind: "decision",
@@ -378,25 +340,7 @@ export function collectionStore(store: Store, writeBacks?: WriteBacks, logger?: 
     }
     // Also when an earlier attempt requested it but died before starting the write (the start is idempotent).
     if (action.status !== "pending") return;
-    await dispatch(tenantId, debtorId, debtor.connectionId, action, key, "credit_note", "credit note");
-  }
-
-  /**
-   * A file ledger cannot be written to: the write-back waits as a pending action and a person makes it in
-   * the ledger (the next import then shows it).
-   */
-  async function leaveToPerson(tenantId: string, debtorId: string, actionId: string, key: string, what: string) {
-    await store.markLedgerAction(tenantId, actionId, {
-      status: "not_supported",
-      error: "this ledger connection cannot be written to",
-    });
-    await store.createTask(tenantId, {
-      idempotencyKey: `write-back:${key}`,
-      debtorId,
-      kind: "write_back",
-      title: `Enter the ${what} in the ledger`,
-      detail: { ledgerActionId: actionId },
-    });
+    await writeBacks.dispatch(action);
   }
 
   return {

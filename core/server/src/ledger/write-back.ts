@@ -25,8 +25,11 @@ const WHAT: Record<LedgerAction["kind"], string> = {
 export interface WriteBacks {
   /** Whether the connection's connector makes this kind of write at all (notes are only requested then). */
   supports(tenantId: string, connectionId: string, kind: LedgerAction["kind"]): Promise<boolean>;
-  /** Starts the write of a requested action (idempotent on the action id). */
-  start(tenantId: string, actionId: string): Promise<void>;
+  /**
+   * Sends a requested action on its way: to the ledger when its connector can make it (idempotent on the
+   * action id), else to a person with a task.
+   */
+  dispatch(action: LedgerAction): Promise<void>;
   apply(input: LedgerActionInput): Promise<LedgerActionResult>;
   failed(input: LedgerActionInput & { readonly error: string }): Promise<void>;
 }
@@ -38,6 +41,8 @@ export function createWriteBacks(options: {
   readonly taskQueue: string;
 }): WriteBacks {
   const { store, connectors } = options;
+  // Asked for every message sent (may a note follow?), so each answer is kept a minute.
+  const supportCache = new Map<string, { supported: boolean; until: number }>();
 
   async function connectorOf(tenantId: string, connectionId: string): Promise<ConnectorPlugin | undefined> {
     const connection = await store.getConnection(tenantId, connectionId);
@@ -60,6 +65,16 @@ export function createWriteBacks(options: {
     });
   }
 
+  async function supports(tenantId: string, connectionId: string, kind: LedgerAction["kind"]): Promise<boolean> {
+    const key = `${tenantId}:${connectionId}:${kind}`;
+    const cached = supportCache.get(key);
+    if (cached && cached.until > Date.now()) return cached.supported;
+    const connector = await connectorOf(tenantId, connectionId);
+    const supported = typeof connector?.writeBack?.[METHOD[kind]] === "function";
+    supportCache.set(key, { supported, until: Date.now() + 60_000 });
+    return supported;
+  }
+
   async function invoiceExternalId(tenantId: string, invoiceId: string): Promise<string> {
     const row = await store.db
       .selectFrom("invoices")
@@ -72,17 +87,18 @@ export function createWriteBacks(options: {
   }
 
   return {
-    async supports(tenantId, connectionId, kind) {
-      const connector = await connectorOf(tenantId, connectionId);
-      return typeof connector?.writeBack?.[METHOD[kind]] === "function";
-    },
+    supports,
 
-    async start(tenantId, actionId) {
+    async dispatch(action) {
+      if (!(await supports(action.tenantId, action.connectionId, action.kind))) {
+        await leaveToPerson(action, "this ledger connection cannot be written to", "not_supported");
+        return;
+      }
       await options.client.workflow
         .start("ledgerWriteBack", {
-          workflowId: writeBackWorkflowId(tenantId, actionId),
+          workflowId: writeBackWorkflowId(action.tenantId, action.id),
           taskQueue: options.taskQueue,
-          args: [{ tenantId, actionId }],
+          args: [{ tenantId: action.tenantId, actionId: action.id }],
           workflowIdReusePolicy: "REJECT_DUPLICATE",
         })
         .catch((error: unknown) => {
