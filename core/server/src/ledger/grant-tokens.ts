@@ -15,13 +15,13 @@
 import {
   isRelanceError,
   type Logger,
-  type OAuthFlow,
   type OAuthTokens,
   type PluginRegistry,
   RelanceError,
   type TokenProvider,
 } from "@relance/core";
 import type { Store } from "@relance/store";
+import { askToReconnect } from "./reconnect";
 
 export interface GrantTokensOptions {
   readonly store: Store;
@@ -96,7 +96,7 @@ export class GrantTokens {
       const stored = grant.tokens();
       // Someone refreshed while we waited for the lock: theirs are good.
       if (this.#fresh(stored) && stored.accessToken !== rejected) return stored;
-      const oauth = registry.get(grant.pluginId, "connector").oauth as OAuthFlow<unknown> | undefined;
+      const oauth = registry.get(grant.pluginId, "connector").oauth;
       if (!oauth) throw new RelanceError("misconfigured", `plugin "${grant.pluginId}" has no OAuth flow`);
       this.refreshes++;
       try {
@@ -129,24 +129,18 @@ function needsReauth(reason: string | null): RelanceError {
 }
 
 /** Flags the grant and its connections, and tells the tenant: a timeline entry and one open task. */
-export async function flagNeedsReauth(store: Store, tenantId: string, grantId: string, reason: string): Promise<void> {
+async function flagNeedsReauth(store: Store, tenantId: string, grantId: string, reason: string): Promise<void> {
   const grant = await store.getGrant(tenantId, grantId);
   await store.setGrantStatus(tenantId, grantId, "needs_reauth", reason);
   const connections = (await store.listConnections(tenantId, { kind: "connector" })).filter(
     (connection) => connection.grantId === grantId,
   );
   const names = connections.map((connection) => connection.name).join(", ") || grant?.connectionName || "a ledger";
-  await store.appendCommunication(tenantId, {
-    kind: "connection",
+  await askToReconnect(store, tenantId, {
+    names,
     status: "needs_reauth",
     summary: `${names}: access to the ledger was refused; syncing is paused until it is reconnected`,
     detail: { grantId, connectionIds: connections.map((connection) => connection.id), reason },
-    occurredAt: new Date(),
-  });
-  await store.createTask(tenantId, {
-    kind: "reconnect_ledger",
-    title: `Reconnect ${names}`,
-    detail: { grantId, reason },
-    idempotencyKey: `reconnect:${grantId}:${grant?.refreshedAt?.getTime() ?? 0}`,
+    taskKey: `reconnect:${grantId}:${grant?.refreshedAt?.getTime() ?? 0}`,
   });
 }

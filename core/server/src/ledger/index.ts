@@ -10,6 +10,7 @@ import type { AppLogger } from "../logger";
 import { createLedgerConnect, type LedgerConnect } from "./connect";
 import { type ConnectorFactory, createConnectorFactory } from "./connectors";
 import { GrantTokens } from "./grant-tokens";
+import { askToReconnect } from "./reconnect";
 import { createSyncSchedules, type SyncSchedules } from "./schedules";
 import { syncPage } from "./sync-page";
 import { createLedgerWebhooks, type LedgerWebhooks } from "./webhooks";
@@ -60,18 +61,12 @@ export function createLedgers(options: {
         syncPage(store, connectors, input, async (connection, reason) => {
           const why = `the ledger refused access (${reason}): reconnect it`;
           await store.setConnectionStatus(connection.tenantId, connection.id, "error", why);
-          await store.appendCommunication(connection.tenantId, {
-            kind: "connection",
+          await askToReconnect(store, connection.tenantId, {
+            names: connection.name,
             status: "access_refused",
             summary: `${connection.name}: ${why}; syncing is paused`,
             detail: { connectionId: connection.id, reason },
-            occurredAt: new Date(),
-          });
-          await store.createTask(connection.tenantId, {
-            kind: "reconnect_ledger",
-            title: `Reconnect ${connection.name}`,
-            detail: { connectionId: connection.id, reason },
-            idempotencyKey: `access-refused:${connection.id}:${connection.updatedAt.getTime()}`,
+            taskKey: `access-refused:${connection.id}:${connection.updatedAt.getTime()}`,
           });
           await schedules.pause(connection.tenantId, connection.id, why);
         }),
