@@ -6,15 +6,19 @@ import type { WriteBacks } from "./ledger/write-back";
 
 export function collectionStore(store: Store, writeBacks: WriteBacks, logger?: Logger): CollectionStore {
   /** After a message is sent: a note on the invoices it was about, in ledgers that take notes. */
-  async function noteInLedger(tenantId: string, outboxId: string, entry: { debtorId: string; channel: string; summary: string }) {
-    const debtor = await store.getDebtor(tenantId, entry.debtorId);
-    if (!debtor || !(await writeBacks.supports(tenantId, debtor.connectionId, "note"))) return;
+  async function noteInLedger(
+    tenantId: string,
+    outboxId: string,
+    entry: { debtorId: string; connectionId: string; channel: string; summary: string },
+  ) {
+    // Asked for every message sent: the answer is cached, so a ledger without notes costs no query here.
+    if (!(await writeBacks.supports(tenantId, entry.connectionId, "note"))) return;
     const invoices = await store.getOpenInvoices(tenantId, entry.debtorId);
     if (invoices.length === 0) return;
     const action = await store.requestLedgerAction(tenantId, {
       idempotencyKey: `note:${outboxId}`,
       debtorId: entry.debtorId,
-      connectionId: debtor.connectionId,
+      connectionId: entry.connectionId,
       kind: "note",
       payload: {
         invoiceExternalIds: invoices.map((invoice) => invoice.externalId),

@@ -194,6 +194,7 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
       const sent = await resolved.channel.send(message, options);
       await store.markOutboxSentAndRecord(tenantId, row.id, sent.externalId, {
         debtorId,
+        connectionId: debtor.connectionId,
         channel: resolved.pluginId,
         status: sent.status,
         summary: messageSummary(message, step.id),

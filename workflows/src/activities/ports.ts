@@ -129,7 +129,15 @@ export interface CollectionStore {
     tenantId: string,
     id: string,
     externalId: string,
-    entry: { debtorId: string; channel: string; status: string; summary: string; detail: Record<string, unknown> },
+    entry: {
+      debtorId: string;
+      /** The debtor's ledger connection (a ledger that takes notes gets one about the message). */
+      connectionId: string;
+      channel: string;
+      status: string;
+      summary: string;
+      detail: Record<string, unknown>;
+    },
   ): Promise<void>;
   markOutboxInDoubt(tenantId: string, id: string, reason: string): Promise<void>;
   markOutboxFailed(tenantId: string, id: string, error: string): Promise<void>;
