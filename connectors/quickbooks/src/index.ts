@@ -1,6 +1,5 @@
 export { toMinor } from "./amounts";
 export { createQboClient, type QboClient } from "./client";
-export { countryCode, languageOf } from "./countries";
 export { describeFailure, toRelanceError } from "./errors";
 export { quickbooksConnector, quickbooksConnector as default } from "./manifest";
 export {

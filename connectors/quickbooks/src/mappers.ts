@@ -4,19 +4,20 @@
  */
 import {
   type CreditNote,
+  countryCode,
   creditNoteSchema,
   type Debtor,
   debtorSchema,
   type Invoice,
   invoiceSchema,
   isCalendarDate,
+  languageOfCountry,
   type Payment,
   type PostalAddress,
   paymentSchema,
 } from "@relance/core";
 import { z } from "zod";
 import { toMinor } from "./amounts";
-import { countryCode, languageOf } from "./countries";
 import type { QboAddress, QboCreditMemo, QboCustomer, QboInvoice, QboPayment } from "./qbo-types";
 
 export interface MappingContext {
@@ -93,7 +94,7 @@ function minor(amount: number | undefined, currency: string, entity: string, id:
 export function mapCustomer(customer: QboCustomer): Debtor {
   const name = customer.DisplayName?.trim() || customer.CompanyName?.trim() || customer.FullyQualifiedName?.trim() || customer.Id;
   const address = mapAddress(customer.BillAddr);
-  const language = languageOf(address?.country);
+  const language = languageOfCountry(address?.country);
   const phone = customer.PrimaryPhone?.FreeFormNumber?.trim().slice(0, 50);
   return checked(
     debtorSchema,

@@ -3,7 +3,15 @@
  * to Relance's ledger records. No I/O. Records a debt collector must not see (drafts, bills, supplier
  * credits) map to `undefined`; malformed amounts or dates throw a MappingError naming the field.
  */
-import type { CreditNote, Debtor, Invoice, Payment, PostalAddress } from "@relance/core";
+import {
+  type CreditNote,
+  countryCode,
+  type Debtor,
+  type Invoice,
+  languageOfCountry,
+  type Payment,
+  type PostalAddress,
+} from "@relance/core";
 import type {
   Address,
   Allocation,
@@ -14,7 +22,6 @@ import type {
   Payment as XeroPayment,
 } from "xero-node";
 import { z } from "zod";
-import { countryCode, languageOf } from "./countries";
 import { calendarDate, currencyOf, enumText, MappingError, nonEmpty, optionalCalendarDate, toMinor } from "./values";
 
 const emailSchema = z.email();
@@ -94,7 +101,7 @@ export function mapContact(contact: Contact): Debtor {
   const name =
     nonEmpty(contact.name) ?? [nonEmpty(contact.firstName), nonEmpty(contact.lastName)].filter(Boolean).join(" ") ?? externalId;
   const address = addressOf(contact.addresses);
-  const language = languageOf(address?.country ?? anyCountry(contact.addresses));
+  const language = languageOfCountry(address?.country ?? anyCountry(contact.addresses));
   const phone = phoneOf(contact.phones);
   const b2b = nonEmpty(contact.companyNumber) !== undefined || nonEmpty(contact.taxNumber) !== undefined;
   return {

@@ -4,6 +4,7 @@ export * from "./collection/case-state";
 export * from "./collection/planner";
 export * from "./collection/policy";
 export * from "./collection/policy-schema";
+export * from "./countries";
 export * from "./dates";
 export * from "./domain";
 export * from "./errors";
