@@ -3,7 +3,7 @@
  * connection's company and write-back switches (`configSchema`). Tokens never sit in secrets: they
  * arrive through `ctx.tokens`.
  */
-import { currencySchema } from "@relance/core";
+import { currencySchema, writeBackSwitchesSchema } from "@relance/core";
 import { z } from "zod";
 
 export const INTUIT_AUTHORIZE_URL = "https://appcenter.intuit.com/connect/oauth2";
@@ -45,13 +45,7 @@ export const quickbooksConfigSchema = z.object({
    * When absent it is read once from the company's Preferences.
    */
   homeCurrency: currencySchema.optional(),
-  writeBack: z
-    .object({
-      notes: z.boolean().default(true),
-      creditNotes: z.boolean().default(false),
-      lateFees: z.boolean().default(false),
-    })
-    .prefault({}),
+  writeBack: writeBackSwitchesSchema,
   /** A service Item used for the single line of late-fee invoices. */
   lateFeeItemId: z.string().min(1).optional(),
 });

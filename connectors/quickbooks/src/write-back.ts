@@ -11,6 +11,7 @@ import {
   type Money,
   RelanceError,
   type SendOptions,
+  writeBackSwitchedOff,
 } from "@relance/core";
 import { z } from "zod";
 import type { QboClient } from "./client";
@@ -38,20 +39,6 @@ const itemLineSchema = z
   })
   .loose();
 
-/**
- * Our own refusal: "forbidden" like Intuit's 403, told apart from it by its issue on the connection's
- * switch (a 403 from QuickBooks carries Intuit's faults as issues, never a `writeBack.` path).
- */
-function switchedOff(name: string): RelanceError {
-  return new RelanceError(
-    "forbidden",
-    `QuickBooks write-back "${name}" is switched off for this connection (writeBack.${name})`,
-    {
-      issues: [{ path: `writeBack.${name}`, message: "switched off for this connection" }],
-    },
-  );
-}
-
 function unexpected(what: string): RelanceError {
   return new RelanceError("provider_unavailable", `QuickBooks answered ${what} in an unexpected shape`, { retryable: true });
 }
@@ -73,7 +60,7 @@ export function createWriteBack(client: QboClient, config: QuickBooksConfig, clo
   }
 
   async function addInvoiceNote(invoiceExternalId: string, note: string, options: SendOptions): Promise<void> {
-    if (!config.writeBack.notes) throw switchedOff("notes");
+    if (!config.writeBack.notes) throw writeBackSwitchedOff("QuickBooks", "notes");
     const line = `${today()} ${note.replace(/\s+/g, " ").trim()}`;
     for (let attempt = 0; ; attempt += 1) {
       const invoice = await readInvoice(invoiceExternalId);
@@ -97,7 +84,7 @@ export function createWriteBack(client: QboClient, config: QuickBooksConfig, clo
   }
 
   async function createCreditNote(invoiceExternalId: string, amount: Money, reason: string, options: SendOptions) {
-    if (!config.writeBack.creditNotes) throw switchedOff("creditNotes");
+    if (!config.writeBack.creditNotes) throw writeBackSwitchedOff("QuickBooks", "creditNotes");
     const invoice = await readInvoice(invoiceExternalId);
     const currency = invoice.CurrencyRef?.value;
     if (currency !== undefined && currency !== amount.currency) {
@@ -143,7 +130,7 @@ export function createWriteBack(client: QboClient, config: QuickBooksConfig, clo
     description: string,
     options: SendOptions,
   ) {
-    if (!config.writeBack.lateFees) throw switchedOff("lateFees");
+    if (!config.writeBack.lateFees) throw writeBackSwitchedOff("QuickBooks", "lateFees");
     if (config.lateFeeItemId === undefined) {
       throw new RelanceError(
         "misconfigured",

@@ -3,6 +3,7 @@
  * and switches (configSchema). Tokens are not secrets of the connection: they reach the plugin only
  * through `ctx.tokens`.
  */
+import { writeBackSwitchesSchema } from "@relance/core";
 import { z } from "zod";
 
 /**
@@ -55,13 +56,7 @@ export const xeroConfigSchema = z.object({
   tenantId: z.string().min(1),
   tenantName: z.string().optional(),
   pageSize: z.number().int().min(1).max(1000).default(1000),
-  writeBack: z
-    .object({
-      notes: z.boolean().default(true),
-      creditNotes: z.boolean().default(false),
-      lateFees: z.boolean().default(false),
-    })
-    .prefault({}),
+  writeBack: writeBackSwitchesSchema,
   /** Revenue account the late-fee line is posted to; required when `writeBack.lateFees` is on. */
   lateFeeAccountCode: z.string().min(1).optional(),
 });

@@ -5,7 +5,16 @@
  */
 
 import { createHash } from "node:crypto";
-import { type CalendarDate, calendarDateOf, formatMinor, type Money, RelanceError, type SendOptions } from "@relance/core";
+import {
+  type CalendarDate,
+  calendarDateOf,
+  formatMinor,
+  type Money,
+  RelanceError,
+  type SendOptions,
+  type WriteBackSwitch,
+  writeBackSwitchedOff,
+} from "@relance/core";
 import { CreditNote, CurrencyCode, Invoice, LineAmountTypes } from "xero-node";
 import type { XeroAccountingClient } from "./client";
 import type { XeroConfig } from "./settings";
@@ -20,17 +29,8 @@ export function idempotencyKey(key: string, suffix?: string): string {
 /** Xero's history note limit. */
 const NOTE_MAX = 2500;
 
-type Switch = keyof XeroConfig["writeBack"];
-
-/** The issue path a switched-off write-back carries, which a refusal by Xero (a 403) never does. */
-export const switchedOffIssue = (name: Switch) => ({ path: `writeBack.${name}`, message: "switched off for this connection" });
-
-function requireSwitch(config: XeroConfig, name: Switch): void {
-  if (!config.writeBack[name]) {
-    throw new RelanceError("forbidden", `write-back of ${name} to Xero is off for this connection (writeBack.${name})`, {
-      issues: [switchedOffIssue(name)],
-    });
-  }
+function requireSwitch(config: XeroConfig, name: WriteBackSwitch): void {
+  if (!config.writeBack[name]) throw writeBackSwitchedOff("Xero", name);
 }
 
 /**

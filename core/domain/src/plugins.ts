@@ -3,9 +3,10 @@
  * settings and secrets, and `create(ctx)` returning the capability object of its kind. Plugins never
  * read `process.env` nor keep module-level state: everything arrives through the context.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import type { CalendarDate } from "./dates";
 import type { CreditNote, Debtor, Invoice, Payment, PostalAddress } from "./domain";
+import { RelanceError } from "./errors";
 import type { Money } from "./money";
 
 export type PluginKind = "connector" | "channel" | "agency";
@@ -228,6 +229,40 @@ export interface ConnectorPlugin {
       options: SendOptions,
     ): Promise<string>;
   };
+}
+
+/**
+ * Which write-backs a ledger connection makes (a connector's `configSchema` carries it as `writeBack`):
+ * a note on each invoice a message was about (on by default), credit notes for upheld disputes and
+ * late-fee invoices (off by default).
+ */
+export const writeBackSwitchesSchema = z
+  .object({
+    notes: z.boolean().default(true),
+    creditNotes: z.boolean().default(false),
+    lateFees: z.boolean().default(false),
+  })
+  .prefault({});
+
+export type WriteBackSwitch = keyof z.infer<typeof writeBackSwitchesSchema>;
+
+/**
+ * A connector's refusal of a write-back switched off for the connection: "forbidden" like a vendor's
+ * 403, told apart from it by its issue on the switch (`writeBack.<name>`), which the server reads as
+ * "not wanted here" rather than "refused by the ledger".
+ */
+export function writeBackSwitchedOff(ledger: string, name: WriteBackSwitch): RelanceError {
+  return new RelanceError("forbidden", `write-back of ${name} to ${ledger} is off for this connection (writeBack.${name})`, {
+    issues: [{ path: `writeBack.${name}`, message: "switched off for this connection" }],
+  });
+}
+
+export function isWriteBackSwitchedOff(error: unknown): error is RelanceError {
+  return (
+    error instanceof RelanceError &&
+    error.code === "forbidden" &&
+    error.issues.some((issue) => issue.path?.startsWith("writeBack."))
+  );
 }
 
 /**

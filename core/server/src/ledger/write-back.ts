@@ -4,7 +4,7 @@
  * can make the write gets a `ledgerWriteBack` workflow (retried, then a task); any other leaves it to a
  * person with a task, as before. A write the connection has switched off is recorded as not supported.
  */
-import { type ConnectorPlugin, formatMoney, isRelanceError, money, RelanceError } from "@relance/core";
+import { type ConnectorPlugin, formatMoney, isRelanceError, isWriteBackSwitchedOff, money, RelanceError } from "@relance/core";
 import type { LedgerAction, Store } from "@relance/store";
 import { type LedgerActionInput, type LedgerActionResult, writeBackWorkflowId } from "@relance/workflows";
 import type { Client } from "@temporalio/client";
@@ -165,7 +165,7 @@ export function createWriteBacks(options: {
         return externalId ? { status: "done", externalId } : { status: "done" };
       } catch (error) {
         // Switched off for this connection: a person makes it (notes are simply not written).
-        if (isRelanceError(error) && isSwitchedOff(error)) {
+        if (isWriteBackSwitchedOff(error)) {
           if (action.kind === "note") {
             await store.markLedgerAction(tenantId, actionId, { status: "not_supported", error: error.message });
           } else {
@@ -186,9 +186,4 @@ export function createWriteBacks(options: {
       await leaveToPerson(action, `the ledger refused or kept failing: ${error}`, "failed");
     },
   };
-}
-
-/** The connector refused because this write-back is switched off for the connection (not a vendor 403). */
-function isSwitchedOff(error: RelanceError): boolean {
-  return error.code === "forbidden" && error.issues.some((issue) => issue.path?.startsWith("writeBack."));
 }
