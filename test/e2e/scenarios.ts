@@ -210,17 +210,17 @@ export function scenarioSuite(engine: Engine, options: { workflowCache: boolean;
         explanation: "Delivery note signed without reservation.",
       });
       expect(rejected.status, JSON.stringify(rejected.body)).toBe(200);
-      const after = await until(
-        id,
-        "the dispute outcome notice and the next step",
-        (v) => v.lastStepId === "letter-d15" && stepsDone(v).includes("letter-d15"),
-      );
+      // Waits for the step to be done, not for it to be the latest: on a loaded machine the next one can
+      // follow before a poll sees it (the case is late, so its steps come a few policy days apart).
+      const after = await until(id, "the dispute outcome notice and the next step", (v) => stepsDone(v).includes("letter-d15"));
       track(after);
       const done = stepsDone(after);
       const notice = done.findIndex((step) => step.startsWith("dispute-outcome"));
       expect(notice).toBeGreaterThan(done.indexOf("phone-d8"));
       // Nothing of the ladder repeated, nothing skipped: it resumed with the step after the one it stopped at.
-      expect(done.filter((step) => LADDER.includes(step))).toEqual(["reminder-d8", "phone-d8", "letter-d15"]);
+      const ladder = done.filter((step) => LADDER.includes(step));
+      expect(ladder.slice(0, ladder.indexOf("letter-d15") + 1)).toEqual(["reminder-d8", "phone-d8", "letter-d15"]);
+      expect(new Set(ladder).size).toBe(ladder.length);
     });
 
     it("(d) an upheld dispute requests a credit note; once the ledger shows it, the case closes", async () => {
