@@ -9,6 +9,7 @@ export * from "./dates";
 export * from "./domain";
 export * from "./errors";
 export * from "./ladder";
+export * from "./memo";
 export * from "./money";
 export * from "./plugins";
 export * from "./registry";

@@ -4,6 +4,8 @@
  * The exponent table is our own: `Intl.NumberFormat` disagrees with ISO 4217 for some currencies
  * (it formats ISK and some others with decimals the currency no longer has, and vice versa).
  */
+import { memoByKey } from "./memo";
+
 export type CurrencyCode = string;
 
 export interface Money {
@@ -226,15 +228,21 @@ export function formatMinor(amountMinor: number, currency: CurrencyCode): string
   return `${negative ? "-" : ""}${whole}${fraction}`;
 }
 
-/** Human display in a locale, keeping our exponent (Intl is only asked for separators and symbol). */
-export function formatMoney(value: Money, locale = "en"): string {
-  const exponent = currencyExponent(value.currency);
-  const format = new Intl.NumberFormat(locale, {
+/** One formatter per locale and currency: building one costs far more than using it. */
+const currencyFormat = memoByKey((key) => {
+  const [locale, currency] = key.split("\u0000") as [string, CurrencyCode];
+  const exponent = currencyExponent(currency);
+  return new Intl.NumberFormat(locale, {
     style: "currency",
-    currency: value.currency,
+    currency,
     minimumFractionDigits: exponent,
     maximumFractionDigits: exponent,
   });
+});
+
+/** Human display in a locale, keeping our exponent (Intl is only asked for separators and symbol). */
+export function formatMoney(value: Money, locale = "en"): string {
+  const format = currencyFormat(`${locale}\u0000${value.currency}`);
   // Intl takes a decimal string exactly (no float rounding) since ES2023.
   return format.format(formatMinor(value.amountMinor, value.currency) as unknown as number);
 }

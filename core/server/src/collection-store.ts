@@ -352,7 +352,7 @@ export function collectionStore(store: Store, writeBacks: WriteBacks, logger?: L
     getDebtor: (tenantId, debtorId) => store.getDebtor(tenantId, debtorId),
     getDebtorsWithOpenInvoices: (tenantId, debtorIds) => store.getDebtorsWithOpenInvoices(tenantId, debtorIds),
     getStepContext: (tenantId, debtorId) => store.getStepContext(tenantId, debtorId),
-    reserveOutbox: (tenantId, entry) => store.reserveOutbox(tenantId, entry),
+    claimOutbox: (tenantId, entry) => store.claimOutbox(tenantId, entry),
     markOutboxSending: (tenantId, id) => store.markOutboxSending(tenantId, id),
     async markOutboxSent(tenantId, id, externalId) {
       await store.markOutboxSent(tenantId, id, externalId);

@@ -301,8 +301,8 @@ export class Repositories {
   }
 
   // Outbox --------------------------------------------------------------------------------------------
-  reserveOutbox(tenantId: string, input: outbox.ReserveOutboxInput): Promise<outbox.OutboxReservation> {
-    return outbox.reserveOutbox(this.db, tenantId, input);
+  claimOutbox(tenantId: string, input: outbox.ClaimOutboxInput): Promise<outbox.OutboxClaim> {
+    return outbox.claimOutbox(this.db, tenantId, input);
   }
   markOutboxSending(tenantId: string, messageId: string): Promise<number> {
     return outbox.markOutboxSending(this.db, tenantId, messageId);

@@ -9,7 +9,7 @@ describe.each(testEngines())("outbox, delivery events and webhook inbox on %s", 
   let tenantId: string;
   let debtorId: string;
   let sequence = 0;
-  const reserveInput = (overrides: Partial<{ idempotencyKey: string; stepId: string }> = {}) => {
+  const claimInput = (overrides: Partial<{ idempotencyKey: string; stepId: string }> = {}) => {
     sequence += 1;
     return {
       idempotencyKey: `debtor:t:c:D1:step-${sequence}`,
@@ -34,24 +34,30 @@ describe.each(testEngines())("outbox, delivery events and webhook inbox on %s", 
     await store?.close();
   });
 
-  it("reserves an idempotency key once: a second reserve returns the same row", async () => {
-    const input = reserveInput();
-    const first = await store.reserveOutbox(tenantId, input);
+  it("claims an idempotency key once, for a first attempt: a second claim returns the same row", async () => {
+    const input = claimInput();
+    const first = await store.claimOutbox(tenantId, input);
     expect(first).toMatchObject({
       created: true,
-      status: "pending",
-      attempts: 0,
+      status: "sending",
+      attempts: 1,
       idempotencyKey: input.idempotencyKey,
       debtorId,
     });
-    const second = await store.reserveOutbox(tenantId, { ...input, payload: { subject: "re-rendered" } });
-    expect(second).toMatchObject({ created: false, id: first.id, payload: { subject: "Invoice INV-1 is overdue" } });
+    const second = await store.claimOutbox(tenantId, { ...input, payload: { subject: "re-rendered" } });
+    expect(second).toMatchObject({
+      created: false,
+      id: first.id,
+      status: "sending",
+      attempts: 1,
+      payload: { subject: "Invoice INV-1 is overdue" },
+    });
     expect(await store.countOutbox(tenantId, { debtorId })).toBe(1);
   });
 
-  it("lets exactly one of many concurrent reserves create the row", async () => {
-    const input = reserveInput();
-    const results = await Promise.all(Array.from({ length: 8 }, () => store.reserveOutbox(tenantId, input)));
+  it("lets exactly one of many concurrent claims create the row", async () => {
+    const input = claimInput();
+    const results = await Promise.all(Array.from({ length: 8 }, () => store.claimOutbox(tenantId, input)));
     expect(results.filter((result) => result.created)).toHaveLength(1);
     expect(new Set(results.map((result) => result.id)).size).toBe(1);
     const { rows } = await sql<{ count: number }>`
@@ -60,16 +66,16 @@ describe.each(testEngines())("outbox, delivery events and webhook inbox on %s", 
   });
 
   it("refuses a key reused for a different step", async () => {
-    const input = reserveInput();
-    await store.reserveOutbox(tenantId, input);
-    await expect(store.reserveOutbox(tenantId, { ...input, stepId: "formal-notice" })).rejects.toMatchObject({
+    const input = claimInput();
+    await store.claimOutbox(tenantId, input);
+    await expect(store.claimOutbox(tenantId, { ...input, stepId: "formal-notice" })).rejects.toMatchObject({
       code: "conflict",
     });
   });
 
   it("follows the send lifecycle and replays a repeated final step", async () => {
-    const message = await store.reserveOutbox(tenantId, reserveInput());
-    expect(await store.markOutboxSending(tenantId, message.id)).toBe(1);
+    const message = await store.claimOutbox(tenantId, claimInput());
+    expect(message.attempts).toBe(1);
     const doubt = await store.markOutboxInDoubt(tenantId, message.id, "timeout after 30 s");
     expect(doubt).toMatchObject({ status: "in_doubt", lastError: "timeout after 30 s" });
     expect(await store.markOutboxSending(tenantId, message.id)).toBe(2);
@@ -85,16 +91,15 @@ describe.each(testEngines())("outbox, delivery events and webhook inbox on %s", 
     expect((await store.findOutboxByMessageId(message.id))?.status).toBe("sent");
   });
 
-  it("cancels before sending and fails on a provider refusal", async () => {
-    const cancelled = await store.reserveOutbox(tenantId, reserveInput());
+  it("cancels a claimed message and fails on a provider refusal", async () => {
+    const cancelled = await store.claimOutbox(tenantId, claimInput());
     expect(await store.markOutboxCancelled(tenantId, cancelled.id, "balance paid")).toMatchObject({
       status: "cancelled",
       lastError: "balance paid",
-      attempts: 0,
+      attempts: 1,
     });
     expect(await store.markOutboxCancelled(tenantId, cancelled.id, "balance paid")).toMatchObject({ status: "cancelled" });
-    const failed = await store.reserveOutbox(tenantId, reserveInput());
-    await store.markOutboxSending(tenantId, failed.id);
+    const failed = await store.claimOutbox(tenantId, claimInput());
     expect(await store.markOutboxFailed(tenantId, failed.id, "invalid recipient")).toMatchObject({ status: "failed" });
     expect(await store.countOutbox(tenantId, { status: ["cancelled", "failed"] })).toBe(2);
     expect((await store.listOutbox(tenantId, { status: "failed", limit: 10 })).map((item) => item.id)).toEqual([failed.id]);
@@ -104,8 +109,7 @@ describe.each(testEngines())("outbox, delivery events and webhook inbox on %s", 
   });
 
   it("records delivery events in the message's timeline, in order, through a cursor", async () => {
-    const message = await store.reserveOutbox(tenantId, reserveInput());
-    await store.markOutboxSending(tenantId, message.id);
+    const message = await store.claimOutbox(tenantId, claimInput());
     await store.markOutboxSent(tenantId, message.id, "sg-7");
     await store.appendCommunication(tenantId, {
       kind: "message",

@@ -43,7 +43,7 @@ describe.each(testEngines())("step reads and writes on %s", (engine) => {
   it("marks a message sent and records it in one statement; a replay keeps it sent", async () => {
     const world = await makeCaseWorld(store);
     const debtorId = world.debtors.D1;
-    const row = await store.reserveOutbox(world.tenantId, {
+    const row = await store.claimOutbox(world.tenantId, {
       idempotencyKey: `k-${world.tenantId}`,
       debtorId,
       stepId: "s1",
@@ -51,7 +51,6 @@ describe.each(testEngines())("step reads and writes on %s", (engine) => {
       pluginId: "outbox",
       payload: {},
     });
-    await store.markOutboxSending(world.tenantId, row.id);
     const entry = { debtorId, channel: "outbox", status: "delivered", summary: "s1: sent", detail: { stepId: "s1" } };
     await store.markOutboxSentAndRecord(world.tenantId, row.id, "ext-1", entry);
     expect(await store.getOutboxMessage(world.tenantId, row.id)).toMatchObject({ status: "sent", externalId: "ext-1" });

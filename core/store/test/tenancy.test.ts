@@ -26,7 +26,7 @@ async function populate(store: Store, name: string) {
   if (!debtorRecord) throw new Error("debtor missing");
   const key = await store.createApiKey(tenant.id, "key");
   await store.savePolicy(tenant.id, POLICY);
-  const message = await store.reserveOutbox(tenant.id, {
+  const message = await store.claimOutbox(tenant.id, {
     idempotencyKey: `${tenant.id}:step-1`,
     debtorId: debtorRecord.id,
     stepId: "first",
@@ -135,7 +135,7 @@ describe.each(testEngines())("tenant isolation on %s", (engine) => {
       store.applyLedgerChanges(b.tenantId, a.connectionId, { debtors: [debtor("X")], invoices: [] }),
     ).rejects.toMatchObject({ code: "not_found" });
     await expect(
-      store.reserveOutbox(b.tenantId, {
+      store.claimOutbox(b.tenantId, {
         idempotencyKey: "b-on-a",
         debtorId: a.debtorId,
         stepId: "s",
@@ -146,7 +146,7 @@ describe.each(testEngines())("tenant isolation on %s", (engine) => {
     ).rejects.toMatchObject({ code: "not_found" });
     // A key already used by tenant A is a conflict for tenant B, which learns nothing else.
     await expect(
-      store.reserveOutbox(b.tenantId, {
+      store.claimOutbox(b.tenantId, {
         idempotencyKey: `${a.tenantId}:step-1`,
         debtorId: b.debtorId,
         stepId: "first",
@@ -174,7 +174,7 @@ describe.each(testEngines())("tenant isolation on %s", (engine) => {
     expect(untouched?.paused).toBe(false);
     expect((await store.getConnection(a.tenantId, a.connectionId))?.watermark).toBeNull();
     expect((await store.listApiKeys(a.tenantId))[0]?.revokedAt).toBeNull();
-    expect((await store.getOutboxMessage(a.tenantId, a.messageId))?.status).toBe("pending");
+    expect((await store.getOutboxMessage(a.tenantId, a.messageId))?.status).toBe("sending");
     const sendgrid = (await store.listConnections(a.tenantId)).find((item) => item.pluginId === "email-sendgrid");
     expect((await store.getConnection(a.tenantId, sendgrid?.id ?? ""))?.secrets()).toEqual({ apiKey: "Alpha" });
   });

@@ -47,9 +47,13 @@ export async function findSentFile(directory: string, idempotencyKey: string): P
  * then hard-linked into place (which fails if the name exists). Returns false when it already existed.
  */
 export async function writeAtomically(directory: string, name: string, content: string): Promise<boolean> {
-  await mkdir(directory, { recursive: true });
   const temporary = join(directory, `.${name}.${randomBytes(6).toString("hex")}.tmp`);
-  const handle = await open(temporary, "wx");
+  // The folder is made on the first write (or again if someone removed it), not checked on every one.
+  const handle = await open(temporary, "wx").catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOENT") throw error;
+    await mkdir(directory, { recursive: true });
+    return open(temporary, "wx");
+  });
   try {
     await handle.writeFile(content, "utf8");
     await handle.sync();

@@ -1,5 +1,5 @@
 /** Renders a step's template into one grouped statement of the debtor's unpaid invoices. */
-import { type CalendarDate, daysBetween, formatMoney, type Money, totalsByCurrency } from "@relance/core";
+import { type CalendarDate, daysBetween, formatMoney, type Money, memoByKey, totalsByCurrency } from "@relance/core";
 import Mustache from "mustache";
 
 export interface MessageTemplate {
@@ -41,8 +41,12 @@ export interface ComposeInput {
 
 const plain = { escape: (value: unknown) => String(value) };
 
+/** One formatter per language: building one costs far more than using it. */
+const dateFormat = memoByKey((language) => new Intl.DateTimeFormat(language, { dateStyle: "long", timeZone: "UTC" }));
+const percentFormat = memoByKey((language) => new Intl.NumberFormat(language, { style: "percent", minimumFractionDigits: 2 }));
+
 function formatDate(date: CalendarDate, language: string): string {
-  return new Intl.DateTimeFormat(language, { dateStyle: "long", timeZone: "UTC" }).format(new Date(`${date}T00:00:00Z`));
+  return dateFormat(language).format(new Date(`${date}T00:00:00Z`));
 }
 
 export function composeMessage(input: ComposeInput): { subject: string; text: string; html: string } {
@@ -59,8 +63,7 @@ export function composeMessage(input: ComposeInput): { subject: string; text: st
       daysOverdue: overdue > 0 ? overdue : null,
     };
   };
-  const percent = (basisPoints: number) =>
-    new Intl.NumberFormat(language, { style: "percent", minimumFractionDigits: 2 }).format(basisPoints / 10_000);
+  const percent = (basisPoints: number) => percentFormat(language).format(basisPoints / 10_000);
   const view = {
     legal: {
       recoveryIndemnity: extras.legal?.recoveryIndemnity ? formatMoney(extras.legal.recoveryIndemnity, language) : "",

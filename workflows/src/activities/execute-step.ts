@@ -141,7 +141,7 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
         detail: { stepId: step.id, action: step.action },
       });
     }
-    const row = await store.reserveOutbox(tenantId, {
+    const row = await store.claimOutbox(tenantId, {
       idempotencyKey: input.idempotencyKey,
       debtorId,
       stepId: step.id,
@@ -168,7 +168,7 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
         break;
     }
 
-    if (row.attempts > 0) {
+    if (!row.created && row.attempts > 0) {
       if (!resolved.channel.findSent) {
         const reason = `an earlier attempt may have reached ${resolved.pluginId}, which cannot be asked: not sent again`;
         await store.markOutboxInDoubt(tenantId, row.id, reason);
@@ -189,7 +189,7 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
       }
     }
 
-    await store.markOutboxSending(tenantId, row.id);
+    if (!row.created) await store.markOutboxSending(tenantId, row.id);
     try {
       const sent = await resolved.channel.send(message, options);
       await store.markOutboxSentAndRecord(tenantId, row.id, sent.externalId, {
@@ -495,7 +495,7 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
         status: entry.status ?? "",
       })),
     };
-    const row = await store.reserveOutbox(input.tenantId, {
+    const row = await store.claimOutbox(input.tenantId, {
       idempotencyKey: input.idempotencyKey,
       debtorId: input.debtorId,
       stepId: input.step.id,
@@ -504,7 +504,7 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
       payload: { bundle },
     });
     if (row.status === "sent") return result("claim_placed", { messageId: row.id });
-    await store.markOutboxSending(input.tenantId, row.id);
+    if (!row.created) await store.markOutboxSending(input.tenantId, row.id);
     // The agency plugin takes the key as its idempotency key: a retried placement returns the same claim.
     const claim = await resolved.agency
       .placeClaim((row.payload as { bundle: EvidenceBundle }).bundle, { idempotencyKey: input.idempotencyKey })

@@ -2,7 +2,7 @@
  * Activities, built by a factory from their dependencies. `executeStep` is where money-costing or
  * irreversible side effects happen, so it is written for exactly-once:
  *   1. re-read the balance and the disputes right before acting (a payment may have landed a minute ago);
- *   2. reserve the outbox row under the step's idempotency key (unique index) BEFORE calling the provider;
+ *   2. claim the outbox row under the step's idempotency key (unique index) BEFORE calling the provider;
  *   3. on a retry whose earlier attempt may have reached the provider, ask the provider (`findSent`)
  *      instead of sending again; a provider that cannot be asked parks the message for a human.
  * Tasks and ledger write-backs are idempotent on the same key.

@@ -58,6 +58,11 @@ export interface OutboxRecord {
   readonly externalId: string | null;
 }
 
+export interface OutboxClaim extends OutboxRecord {
+  /** This call inserted the row and holds its first attempt: nothing can have reached the provider yet. */
+  readonly created: boolean;
+}
+
 export type CommunicationKind =
   | "message"
   | "delivery"
@@ -111,7 +116,8 @@ export interface CollectionStore {
     | { readonly debtor: DebtorRecord; readonly invoices: readonly (OpenInvoiceRecord & { readonly disputedMinor: number })[] }
     | undefined
   >;
-  reserveOutbox(
+  /** Takes the key for a first attempt (the row starts `sending`), or returns the row already holding it. */
+  claimOutbox(
     tenantId: string,
     entry: {
       idempotencyKey: string;
@@ -121,7 +127,8 @@ export interface CollectionStore {
       pluginId: string;
       payload: Record<string, unknown>;
     },
-  ): Promise<OutboxRecord>;
+  ): Promise<OutboxClaim>;
+  /** Another attempt on a row that was already claimed; returns its attempt number. */
   markOutboxSending(tenantId: string, id: string): Promise<number>;
   markOutboxSent(tenantId: string, id: string, externalId: string): Promise<void>;
   /** Marks the message sent and records it on the timeline, in one round trip. */

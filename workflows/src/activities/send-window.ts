@@ -2,6 +2,7 @@
  * Quiet hours and business days in the debtor's time zone. Time zones are data that changes (and
  * `Intl` reads it), so this runs in activities, never in workflow code.
  */
+import { memoByKey } from "@relance/core";
 
 export interface SendWindow {
   readonly businessDaysOnly: boolean;
@@ -10,22 +11,16 @@ export interface SendWindow {
 
 const STEP_MS = 15 * 60_000;
 const HORIZON_MS = 9 * 86_400_000;
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-US", {
+const formatterFor = memoByKey(
+  (timeZone) =>
+    new Intl.DateTimeFormat("en-US", {
       timeZone,
       weekday: "short",
       hour: "2-digit",
       minute: "2-digit",
       hourCycle: "h23",
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
+    }),
+);
 
 export function isValidTimeZone(timeZone: string): boolean {
   try {

@@ -1,9 +1,11 @@
 /**
- * The outbox: the exactly-once guard for sends. A row is reserved under the step's idempotency key
+ * The outbox: the exactly-once guard for sends. A row is claimed under the step's idempotency key
  * (unique) before the provider is called; its status then records what is known about the send.
  *
- *   pending → sending → sent | failed | cancelled
+ *   (claimed) sending → sent | failed | cancelled
  *                    ↘ in_doubt (the call may have reached the provider) → sending | sent | failed | cancelled
+ *
+ * Rows written before claims began as `pending` (reserved, no attempt yet), which still moves to sending.
  *
  * sent, failed and cancelled are final; repeating the same final transition returns the row unchanged,
  * so an activity retried after a crash can replay its last step.
@@ -32,12 +34,16 @@ export interface OutboxMessage {
   readonly sentAt: Date | null;
 }
 
-export interface OutboxReservation extends OutboxMessage {
-  /** True when this call inserted the row; false when the key was already reserved. */
+export interface OutboxClaim extends OutboxMessage {
+  /**
+   * True when this call inserted the row and so holds its first attempt (status sending, attempts 1):
+   * nothing can have reached the provider yet. False when the key was already taken: the row says
+   * what earlier attempts did.
+   */
   readonly created: boolean;
 }
 
-export interface ReserveOutboxInput {
+export interface ClaimOutboxInput {
   readonly idempotencyKey: string;
   readonly debtorId: string;
   readonly stepId: string;
@@ -67,10 +73,11 @@ function toMessage(row: Selectable<OutboxTable>): OutboxMessage {
 }
 
 /**
- * Reserves the key: inserts a pending row, or returns the row already holding it. A key already used
+ * Claims the key for a first attempt: inserts the row already `sending` (one statement, where
+ * reserving then marking took two), or returns the row already holding the key. A key already used
  * for another debtor, step, channel or plugin (or by another tenant) is a conflict, never a silent match.
  */
-export async function reserveOutbox(db: Db, tenantId: string, input: ReserveOutboxInput): Promise<OutboxReservation> {
+export async function claimOutbox(db: Db, tenantId: string, input: ClaimOutboxInput): Promise<OutboxClaim> {
   if (!isUuid(tenantId) || !isUuid(input.debtorId)) throw notFound("debtor");
   const inserted = await db
     .insertInto("outbox")
@@ -82,6 +89,8 @@ export async function reserveOutbox(db: Db, tenantId: string, input: ReserveOutb
       channel: input.channel,
       plugin_id: input.pluginId,
       payload: JSON.stringify(input.payload),
+      status: "sending",
+      attempts: 1,
     })
     .onConflict((conflict) => conflict.column("idempotency_key").doNothing())
     .returningAll()
