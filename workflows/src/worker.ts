@@ -23,6 +23,7 @@ export function createRelanceWorker(options: RelanceWorkerOptions): Promise<Work
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowsPath,
+    bundlerOptions: { preloadModules: ["@relance/core/workflow"] },
     activities: createActivities(options.dependencies),
     ...options.tuning,
   });

@@ -255,12 +255,12 @@ export function collectionStore(store: Store, writeBacks: WriteBacks, logger?: L
         return;
       }
       case "ladder_complete": {
-        const debtor = await store.getDebtor(tenantId, debtorId);
+        const name = record.debtorName ?? (await store.getDebtor(tenantId, debtorId))?.name;
         const task = await store.createTask(tenantId, {
           idempotencyKey: record.taskKey,
           debtorId,
           kind: "review",
-          title: `The ladder is complete for ${debtor?.name ?? "this debtor"}: decide what comes next`,
+          title: `The ladder is complete for ${name ?? "this debtor"}: decide what comes next`,
           detail: { lastStepId: record.lastStepId },
         });
         if (task.created) {

@@ -19,6 +19,9 @@ import type { ExecuteStepInput, ExecuteStepResult, StepOutcome } from "./types";
 
 type MessagePayload = Omit<OutboundMessage, "id">;
 
+/** Outcomes after which the step is still to be done: the ladder is not complete yet. */
+const NOT_DONE: ReadonlySet<StepOutcome> = new Set(["deferred", "not_sent_nothing_owed"]);
+
 const LETTER_ACTIONS: ReadonlySet<StepAction> = new Set(["letter", "registered_letter", "formal_notice"]);
 
 const OUTCOME_WORDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
@@ -100,7 +103,20 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
     }
 
     const context: StepContext = { input, tenant, debtor, chased, all, disputed, result };
-    switch (step.action) {
+    const done = await act(context);
+    if (!input.ladderCompleteKey || NOT_DONE.has(done.outcome) || done.awaitingHuman) return done;
+    // The last step of the ladder, with money still owed: a person decides what comes next.
+    await store.recordCase(tenantId, debtorId, {
+      type: "ladder_complete",
+      taskKey: input.ladderCompleteKey,
+      lastStepId: step.id,
+      debtorName: debtor.name,
+    });
+    return { ...done, ladderCompleteNoted: true };
+  };
+
+  function act(context: StepContext): Promise<ExecuteStepResult> {
+    switch (context.input.step.action) {
       case "phone_task":
         return phoneTask(context);
       case "wait_for_human":
@@ -112,7 +128,7 @@ export function createStepRunner(deps: ActivityDependencies): (input: ExecuteSte
       default:
         return sendMessage(context);
     }
-  };
+  }
 
   async function sendMessage(context: StepContext): Promise<ExecuteStepResult> {
     const { input, debtor, result } = context;

@@ -24,17 +24,7 @@ export function createActivities(deps: ActivityDependencies): CollectionActiviti
       // Heartbeats only once the step runs long: most steps finish well before, at no cost to the server.
       const beating = setInterval(() => heartbeat(), 2_000);
       try {
-        const result = await runStep(input);
-        const done = !["deferred", "not_sent_nothing_owed"].includes(result.outcome);
-        if (input.ladderCompleteKey && done && !result.awaitingHuman) {
-          await store.recordCase(input.tenantId, input.debtorId, {
-            type: "ladder_complete",
-            taskKey: input.ladderCompleteKey,
-            lastStepId: input.step.id,
-          });
-          return { ...result, ladderCompleteNoted: true };
-        }
-        return result;
+        return await runStep(input);
       } catch (error) {
         // A typed error is retried only when retrying can help (a refusal by the store is final).
         throw toActivityFailure(error);

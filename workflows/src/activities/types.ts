@@ -169,7 +169,13 @@ export type CaseRecord =
     }
   | { readonly type: "task_outcome"; readonly taskId: string; readonly outcome: string; readonly note?: string }
   /** The ladder has nothing left to do while something is still owed: a person decides what comes next. */
-  | { readonly type: "ladder_complete"; readonly taskKey: string; readonly lastStepId: string | null }
+  | {
+      readonly type: "ladder_complete";
+      readonly taskKey: string;
+      readonly lastStepId: string | null;
+      /** Given when the step that ended the ladder had just read the debtor (saves reading it again). */
+      readonly debtorName?: string;
+    }
   /** A late-fee invoice the ledger should raise (one fee per overdue invoice), requested once by its key. */
   | {
       readonly type: "late_fee_requested";
