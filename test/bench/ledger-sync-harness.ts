@@ -17,12 +17,11 @@ import {
   isRelanceError,
   type LedgerChange,
   type Logger,
-  type OAuthTokens,
   RelanceError,
-  type TokenProvider,
 } from "@relance/core";
 import type { FakeQuickBooks } from "../fakes/quickbooks";
 import type { FakeXero } from "../fakes/xero";
+import { RefreshOnRejection, tokensOf } from "../support/tokens";
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -194,29 +193,6 @@ export function seedQuickBooks(fake: FakeQuickBooks, clock: SeedClock, shape: Le
 // ---------------------------------------------------------------------------------------------------
 // Plugins
 
-/** The server's token provider without its lock: refresh through the manifest when a token is refused. */
-class BenchTokens implements TokenProvider {
-  constructor(
-    private tokens: OAuthTokens,
-    private readonly refresh: (tokens: OAuthTokens) => Promise<OAuthTokens>,
-  ) {}
-
-  async accessToken(): Promise<string> {
-    return this.tokens.accessToken;
-  }
-
-  async rejected(token: string): Promise<string> {
-    if (token === this.tokens.accessToken) this.tokens = await this.refresh(this.tokens);
-    return this.tokens.accessToken;
-  }
-}
-
-const tokensOf = (issued: { access_token: string; refresh_token: string; expires_in: number }): OAuthTokens => ({
-  accessToken: issued.access_token,
-  refreshToken: issued.refresh_token,
-  expiresAt: Date.now() + issued.expires_in * 1000,
-});
-
 /** Builds a fresh plugin of one connection, as the server's ConnectorFactory does for every page. */
 export type PluginFactory = () => Promise<ConnectorPlugin>;
 
@@ -234,7 +210,7 @@ export function xeroPlugins(fake: FakeXero, options: { pageSize: number; rateWin
   const tenantId = fake.organisations[0]?.tenantId ?? "";
   const oauth = xeroConnector.oauth;
   if (!oauth) throw new RelanceError("misconfigured", "the Xero manifest has no OAuth flow");
-  const tokens = new BenchTokens(tokensOf(fake.connect([tenantId])), (current) => oauth.refresh(app, current));
+  const tokens = new RefreshOnRejection(tokensOf(fake.connect([tenantId])), (current) => oauth.refresh(app, current));
   const config = xeroConfigSchema.parse({ tenantId, pageSize: options.pageSize });
   return async () =>
     xeroConnector.create({
@@ -260,7 +236,7 @@ export function quickBooksPlugins(fake: FakeQuickBooks): PluginFactory {
   });
   const oauth = quickbooksConnector.oauth;
   if (!oauth) throw new RelanceError("misconfigured", "the QuickBooks manifest has no OAuth flow");
-  const tokens = new BenchTokens(tokensOf(fake.issueTokens()), (current) => oauth.refresh(app, current));
+  const tokens = new RefreshOnRejection(tokensOf(fake.issueTokens()), (current) => oauth.refresh(app, current));
   const config = quickbooksConfigSchema.parse({ realmId: fake.realmId });
   return async () =>
     quickbooksConnector.create({

@@ -1,6 +1,7 @@
 /** Shared set-up for plugin tests: the manifest wired to the fake Intuit, with a real refreshing TokenProvider. */
-import type { ConnectorPlugin, Logger, OAuthTokens, TokenProvider } from "@relance/core";
+import type { ConnectorPlugin, Logger } from "@relance/core";
 import { type FakeQuickBooks, type FakeQuickBooksOptions, startFakeQuickBooks } from "../../../test/fakes/quickbooks";
+import { type IssuedTokens, RefreshOnRejection, tokensOf } from "../../../test/support/tokens";
 import { type QuickBooksApp, quickbooksAppSchema, quickbooksConfigSchema, quickbooksConnector } from "../src";
 
 export const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -18,21 +19,13 @@ export function appFor(fake: FakeQuickBooks): QuickBooksApp {
 }
 
 /** What the server's token provider does, minus the lock: refresh through the manifest on rejection. */
-export class RefreshingTokens implements TokenProvider {
-  rejections = 0;
-  constructor(
-    private readonly app: QuickBooksApp,
-    public tokens: OAuthTokens,
-  ) {}
-  async accessToken() {
-    return this.tokens.accessToken;
-  }
-  async rejected(token: string) {
-    this.rejections += 1;
-    const oauth = quickbooksConnector.oauth;
-    if (!oauth) throw new Error("no oauth flow");
-    if (token === this.tokens.accessToken) this.tokens = await oauth.refresh(this.app, this.tokens);
-    return this.tokens.accessToken;
+export class RefreshingTokens extends RefreshOnRejection {
+  constructor(app: QuickBooksApp, issued: IssuedTokens) {
+    super(tokensOf(issued), (current) => {
+      const oauth = quickbooksConnector.oauth;
+      if (!oauth) throw new Error("no oauth flow");
+      return oauth.refresh(app, current);
+    });
   }
 }
 
@@ -47,12 +40,7 @@ export interface Harness {
 export async function harness(options: FakeQuickBooksOptions = {}, config: Record<string, unknown> = {}): Promise<Harness> {
   const fake = await startFakeQuickBooks(options);
   const app = appFor(fake);
-  const issued = fake.issueTokens();
-  const tokens = new RefreshingTokens(app, {
-    accessToken: issued.access_token,
-    refreshToken: issued.refresh_token,
-    expiresAt: Date.now() + issued.expires_in * 1000,
-  });
+  const tokens = new RefreshingTokens(app, fake.issueTokens());
   const connect = async (extra: Record<string, unknown> = {}) =>
     quickbooksConnector.create({
       app,

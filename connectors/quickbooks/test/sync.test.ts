@@ -28,12 +28,7 @@ interface Recorded {
 async function setUp(rewriteBatch?: (answer: unknown) => unknown) {
   fake = await startFakeQuickBooks();
   const app = appFor(fake);
-  const issued = fake.issueTokens();
-  const tokens = new RefreshingTokens(app, {
-    accessToken: issued.access_token,
-    refreshToken: issued.refresh_token,
-    expiresAt: Date.now() + issued.expires_in * 1000,
-  });
+  const tokens = new RefreshingTokens(app, fake.issueTokens());
   const clock = { now: () => new Date() };
   const real = createQboClient({ app, realmId: fake.realmId, tokens, clock });
   const recorded: Recorded = { batches: [], queries: [] };

@@ -1,6 +1,7 @@
 /** Builds the Xero connector against the fake with a small TokenProvider on the manifest's refresh. */
-import { type ConnectorPlugin, type Logger, type OAuthTokens, RelanceError, type TokenProvider } from "@relance/core";
+import { type ConnectorPlugin, type Logger, RelanceError } from "@relance/core";
 import type { FakeXero } from "../../../test/fakes/xero";
+import { type IssuedTokens, RefreshOnRejection, tokensOf } from "../../../test/support/tokens";
 import { type XeroApp, type XeroConfig, xeroAppSchema, xeroConfigSchema, xeroConnector } from "../src";
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -20,24 +21,13 @@ export function appFor(fake: FakeXero, overrides: Partial<XeroApp> = {}): XeroAp
 }
 
 /** Like the server's provider without the lock: refresh when told the token was refused. */
-export class TestTokens implements TokenProvider {
-  refreshes = 0;
-  constructor(
-    private readonly app: XeroApp,
-    public tokens: OAuthTokens,
-  ) {}
-
-  async accessToken(): Promise<string> {
-    return this.tokens.accessToken;
-  }
-
-  async rejected(token: string): Promise<string> {
-    if (token !== this.tokens.accessToken) return this.tokens.accessToken;
-    const oauth = xeroConnector.oauth;
-    if (!oauth) throw new RelanceError("misconfigured", "no oauth");
-    this.refreshes++;
-    this.tokens = await oauth.refresh(this.app, this.tokens);
-    return this.tokens.accessToken;
+export class TestTokens extends RefreshOnRejection {
+  constructor(app: XeroApp, issued: IssuedTokens) {
+    super(tokensOf(issued), (current) => {
+      const oauth = xeroConnector.oauth;
+      if (!oauth) throw new RelanceError("misconfigured", "no oauth");
+      return oauth.refresh(app, current);
+    });
   }
 }
 
@@ -55,11 +45,7 @@ export async function connect(
   const app = appFor(fake, options.app);
   const tenantId = options.tenantId ?? fake.organisations[0]?.tenantId ?? "";
   const issued = fake.connect([tenantId]);
-  const tokens = new TestTokens(app, {
-    accessToken: issued.access_token,
-    refreshToken: issued.refresh_token,
-    expiresAt: Date.now() + issued.expires_in * 1000,
-  });
+  const tokens = new TestTokens(app, issued);
   const config = xeroConfigSchema.parse({ tenantId, ...options.config });
   const plugin = await xeroConnector.create({
     app,
