@@ -131,7 +131,7 @@ async function runOurs(
   const stepIds = ["pre-due", "first-reminder", "second-reminder"];
   const stepDoneAt: number[] = [];
   await waitFor("our ladders", async () => {
-    const rows = await store.db
+    const sentByStep = await store.db
       .selectFrom("outbox")
       .select(["step_id", (eb) => eb.fn.countAll<number>().as("count")])
       .where("tenant_id", "=", system.tenant.id)
@@ -139,7 +139,10 @@ async function runOurs(
       .groupBy("step_id")
       .execute();
     for (const [step, id] of stepIds.entries())
-      if (stepDoneAt[step] === undefined && Number(rows.find((row) => row.step_id === id)?.count ?? 0) >= debtors * (round + 1))
+      if (
+        stepDoneAt[step] === undefined &&
+        Number(sentByStep.find((count) => count.step_id === id)?.count ?? 0) >= debtors * (round + 1)
+      )
         stepDoneAt[step] = performance.now();
     return stepDoneAt[stepIds.length - 1] !== undefined;
   });
