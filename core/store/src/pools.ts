@@ -2,8 +2,8 @@
  * node-postgres pools for both engines, with the type parsers the schema relies on.
  */
 import type { PGlite } from "@electric-sql/pglite";
-import { PglitePgConnection } from "@electric-sql/pglite/node-postgres";
 import pg from "pg";
+import { PgliteConnection } from "./pglite-connection";
 
 const INT8 = 20;
 const DATE = 1082;
@@ -52,7 +52,7 @@ export function createPglitePool(pglite: PGlite): pg.Pool {
     readonly #prepared = new Map<string, string>();
 
     constructor(config?: pg.ClientConfig) {
-      super({ ...config, connection: new PglitePgConnection({ pglite }) } as pg.ClientConfig);
+      super({ ...config, connection: new PgliteConnection(pglite) } as pg.ClientConfig);
     }
 
     // biome-ignore lint/suspicious/noExplicitAny: pg's overloads (promise or callback) cannot be restated in a subclass

@@ -10,6 +10,7 @@ import { type Logger, RelanceError } from "@relance/core";
 import { Kysely, PostgresDialect, type PostgresPool, sql } from "kysely";
 import type pg from "pg";
 import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock";
+import { type MaintenanceLoop, startMaintenance } from "./embedded-maintenance";
 import { migrateToLatest } from "./migrate";
 import { createPglitePool, createPostgresPool } from "./pools";
 import { Repositories } from "./repositories";
@@ -42,6 +43,8 @@ export interface StoreParts {
   readonly keyring: Keyring | undefined;
   /** Run after the pool is closed, in order (close the PGlite, release the lock, drop a test database). */
   readonly onClose: readonly (() => void | Promise<void>)[];
+  /** How often the embedded engine checks whether a table needs VACUUM or ANALYZE (see embedded-maintenance). */
+  readonly maintenanceIntervalMs?: number;
 }
 
 /**
@@ -69,6 +72,7 @@ export class Store extends Repositories {
   readonly #logger: Logger;
   readonly #onClose: readonly (() => void | Promise<void>)[];
   readonly #insideTransaction: AsyncLocalStorage<true>;
+  readonly #maintenance: MaintenanceLoop | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(parts: StoreParts) {
@@ -79,6 +83,7 @@ export class Store extends Repositories {
     this.engine = parts.engine;
     this.#logger = parts.logger;
     this.#onClose = parts.onClose;
+    this.#maintenance = parts.engine === "pglite" ? startMaintenance(db, parts.logger, parts.maintenanceIntervalMs) : undefined;
     // An idle client losing its server emits on the pool; unhandled, that would end the process.
     parts.pool.on("error", (error) =>
       this.#logger.error({ err: error.message, engine: this.engine }, "database connection error"),
@@ -111,6 +116,7 @@ export class Store extends Repositories {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       try {
+        await this.#maintenance?.stop();
         await this.db.destroy();
       } finally {
         for (const step of this.#onClose) await step();
@@ -166,8 +172,8 @@ async function openEmbedded(dataDir: string, options: OpenSettings): Promise<Sto
     onClose: [() => instance.close(), () => lock.release(), ...options.onClose],
   });
   await prepare(store, options.migrate, `the embedded database in ${dataDir}`);
-  // PGlite has no autovacuum: refresh the planner's statistics once per start, or point lookups may
-  // be planned as tenant-wide index scans.
+  // Statistics for every table once per start (counters of changes may not survive a crash); from then
+  // on the store's maintenance analyses each table as it changes.
   await sql`ANALYZE`.execute(store.db).catch(async (error: unknown) => {
     await store.close();
     throw error;

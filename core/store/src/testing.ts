@@ -15,6 +15,8 @@ export { generateKeyring };
 export interface TestStoreOptions {
   readonly keyring?: Keyring;
   readonly logger?: Logger;
+  /** The embedded engine's maintenance period (default 10 s). */
+  readonly maintenanceIntervalMs?: number;
 }
 
 const quietLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -49,6 +51,7 @@ export async function createPgliteTemplate(): Promise<PgliteTemplate> {
         logger: options.logger ?? quietLogger,
         keyring: options.keyring ?? generateKeyring(),
         onClose: [() => copy.close()],
+        ...(options.maintenanceIntervalMs ? { maintenanceIntervalMs: options.maintenanceIntervalMs } : {}),
       });
       await prepare(store, true, "a test database");
       return store;
