@@ -23,7 +23,10 @@ const DAY_MS = 300;
 const STEPS = 5;
 const OFFSETS_DAYS = [-3, 1, 7, 14, 21];
 
-/** Billable actions in a history: a start (signal-with-start included), each further signal and update, each timer and activity. */
+/**
+ * Billable actions in a history: a start (signal-with-start included), each further signal and update,
+ * each timer and activity, local activities included.
+ */
 function actionsIn(events: readonly HistoryEvent[]): number {
   let actions = 0;
   let startSignalSeen = false;
@@ -36,6 +39,8 @@ function actionsIn(events: readonly HistoryEvent[]): number {
     } else if (event.workflowExecutionUpdateAcceptedEventAttributes) actions++;
     else if (event.timerStartedEventAttributes) actions++;
     else if (event.activityTaskScheduledEventAttributes) actions++;
+    // A local activity is one action, its retries inside a workflow task included.
+    else if (event.markerRecordedEventAttributes?.markerName === "core_local_activity") actions++;
     else if (event.workflowExecutionContinuedAsNewEventAttributes) actions++;
   }
   return actions;

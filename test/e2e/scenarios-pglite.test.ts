@@ -1,4 +1,4 @@
 import { scenarioSuite } from "./scenarios";
 
 // Histories of these scenarios are what test/replay.test.ts replays (RELANCE_RECORD_HISTORIES=scenario).
-scenarioSuite("pglite", { workflowCache: true, record: "scenario" });
+scenarioSuite("pglite", { record: "scenario" });

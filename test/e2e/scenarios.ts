@@ -8,7 +8,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { addDays } from "@relance/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recordHistories } from "../support/histories";
+import { recordHistories, replayFailures } from "../support/histories";
 import { readJson } from "../support/json";
 import { type LedgerRow, ledgerCsv } from "../support/ledger";
 import { type Engine, eventually, type System, startSystem } from "../support/system";
@@ -61,12 +61,12 @@ function fileKey(external: string): string {
   return `~3A${external}~3A`;
 }
 
-export function scenarioSuite(engine: Engine, options: { workflowCache: boolean; record?: string }) {
-  // Side by side on two cores, next to other test files, a case without its workflow cache replays its whole
-  // history on every task: scenarios get time to finish (their timers are anchored on real time anyway).
-  describe.concurrent(`escalation scenarios on ${engine} (workflow cache ${options.workflowCache ? "on" : "off"})`, {
-    timeout: 240_000,
-  }, () => {
+/**
+ * `record` saves the cases' histories for test/replay.test.ts; `replay` replays each case's history
+ * once the scenarios are over and fails on any nondeterminism.
+ */
+export function scenarioSuite(engine: Engine, options: { record?: string; replay?: boolean }) {
+  describe.concurrent(`escalation scenarios on ${engine}`, { timeout: 240_000 }, () => {
     let system: System;
     const recorded: string[] = [];
 
@@ -75,12 +75,13 @@ export function scenarioSuite(engine: Engine, options: { workflowCache: boolean;
         engine,
         dayMs: DAY_MS,
         env: { RELANCE_POLICY: "fr-b2b", RELANCE_CASE_HISTORY_LIMIT: "100" },
-        workflowCache: options.workflowCache,
       });
     });
     afterAll(async () => {
       if (system && options.record) await recordHistories(system.runtime.client, options.record, recorded);
+      const failures = system && options.replay ? await replayFailures(system.runtime.client, recorded) : [];
       await system?.close();
+      expect(failures).toEqual([]);
     });
 
     async function importRows(rows: readonly LedgerRow[]): Promise<void> {

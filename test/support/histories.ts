@@ -1,8 +1,10 @@
 /** Recorded workflow histories, replayed on every test run so a change that breaks running cases fails CI. */
 import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { workflowsPath } from "@relance/workflows";
 import type { Client } from "@temporalio/client";
 import { historyToJSON } from "@temporalio/common/lib/proto-utils";
+import { Worker } from "@temporalio/worker";
 
 export const historiesDir = fileURLToPath(new URL("../histories/", import.meta.url));
 
@@ -14,4 +16,16 @@ export async function recordHistories(client: Client, scenario: string, workflow
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
     await writeFile(`${historiesDir}${scenario}-${index + 1}.json`, `${historyToJSON(history)}\n`);
   }
+}
+
+/** Replays the current histories of these workflows against today's code: "id: why" for each that fails. */
+export async function replayFailures(client: Client, workflowIds: readonly string[]): Promise<string[]> {
+  const histories = await Promise.all(
+    workflowIds.map(async (workflowId) => ({ workflowId, history: await client.workflow.getHandle(workflowId).fetchHistory() })),
+  );
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowsPath }, histories)) {
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  return failures;
 }

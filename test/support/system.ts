@@ -58,8 +58,6 @@ export interface SystemOptions {
   readonly env?: Record<string, string>;
   /** Run a worker in this process (default). Off when a test runs workers in their own processes. */
   readonly worker?: boolean;
-  /** Keep workflows cached between tasks (default). Off: every task replays the whole history. */
-  readonly workflowCache?: boolean;
 }
 
 export interface System {
@@ -150,7 +148,6 @@ export async function startSystem(options: SystemOptions): Promise<System> {
         namespace: "default",
         taskQueue: runtime.taskQueue,
         dependencies: runtime.activityDependencies,
-        ...(options.workflowCache === false ? { tuning: { maxCachedWorkflows: 0 } } : {}),
       });
       running = worker.run();
     },

@@ -8,7 +8,7 @@
  * Tasks and ledger write-backs are idempotent on the same key.
  */
 import { RelanceError } from "@relance/core";
-import { heartbeat } from "@temporalio/activity";
+import { activityInfo, heartbeat } from "@temporalio/activity";
 import { toCaseInvoice } from "./case-invoice";
 import { createStepRunner } from "./execute-step";
 import { toActivityFailure } from "./failures";
@@ -21,8 +21,9 @@ export function createActivities(deps: ActivityDependencies): CollectionActiviti
 
   return {
     async executeStep(input: ExecuteStepInput): Promise<ExecuteStepResult> {
-      // Heartbeats only once the step runs long: most steps finish well before, at no cost to the server.
-      const beating = setInterval(() => heartbeat(), 2_000);
+      // A step run as an activity heartbeats once it runs long (most finish well before, at no cost to the
+      // server); as a local activity it cannot, and its workflow task's timeout stands in.
+      const beating = activityInfo().isLocal ? undefined : setInterval(() => heartbeat(), 2_000);
       try {
         return await runStep(input);
       } catch (error) {
