@@ -4,12 +4,11 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { workflowsPath } from "@relance/workflows";
 import { historyFromJSON } from "@temporalio/common/lib/proto-utils";
 import { Worker } from "@temporalio/worker";
 import { DeterminismViolationError } from "@temporalio/workflow";
 import { describe, expect, it } from "vitest";
-import { historiesDir } from "./support/histories";
+import { historiesDir, replayFailuresOf } from "./support/histories";
 
 describe("recorded histories", () => {
   it("all replay without nondeterminism", async () => {
@@ -21,11 +20,7 @@ describe("recorded histories", () => {
         history: historyFromJSON(JSON.parse(await readFile(`${historiesDir}${file}`, "utf8"))),
       })),
     );
-    const failures: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowsPath }, histories)) {
-      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
-    }
-    expect(failures).toEqual([]);
+    expect(await replayFailuresOf(histories)).toEqual([]);
   });
 
   it("detects a change that would break a running case", async () => {

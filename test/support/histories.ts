@@ -6,6 +6,8 @@ import type { Client } from "@temporalio/client";
 import { historyToJSON } from "@temporalio/common/lib/proto-utils";
 import { Worker } from "@temporalio/worker";
 
+type ReplayInput = Parameters<typeof Worker.runReplayHistories>[1];
+
 export const historiesDir = fileURLToPath(new URL("../histories/", import.meta.url));
 
 /** Saves the histories of the given workflows when RELANCE_RECORD_HISTORIES names this scenario. */
@@ -18,14 +20,23 @@ export async function recordHistories(client: Client, scenario: string, workflow
   }
 }
 
-/** Replays the current histories of these workflows against today's code: "id: why" for each that fails. */
-export async function replayFailures(client: Client, workflowIds: readonly string[]): Promise<string[]> {
-  const histories = await Promise.all(
-    workflowIds.map(async (workflowId) => ({ workflowId, history: await client.workflow.getHandle(workflowId).fetchHistory() })),
-  );
+/** Replays histories against today's workflow code: "id: why" for each that fails. */
+export async function replayFailuresOf(histories: ReplayInput): Promise<string[]> {
   const failures: string[] = [];
   for await (const result of Worker.runReplayHistories({ workflowsPath }, histories)) {
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
   }
   return failures;
+}
+
+/** Replays the current histories of these running or closed workflows (see replayFailuresOf). */
+export async function replayFailures(client: Client, workflowIds: readonly string[]): Promise<string[]> {
+  return replayFailuresOf(
+    await Promise.all(
+      workflowIds.map(async (workflowId) => ({
+        workflowId,
+        history: await client.workflow.getHandle(workflowId).fetchHistory(),
+      })),
+    ),
+  );
 }

@@ -17,10 +17,9 @@ const VACUUM_SCALE = 0.2;
 const VACUUM_INSERT_BASE = 1000;
 const VACUUM_INSERT_SCALE = 0.2;
 
-export const MAINTENANCE_INTERVAL_MS = 10_000;
+const MAINTENANCE_INTERVAL_MS = 10_000;
 
 export interface TableActivity {
-  readonly table: string;
   /** Rows as of the last analysis (0 when never analysed). */
   readonly rows: number;
   readonly dead: number;
@@ -57,7 +56,6 @@ export async function maintainTables(db: Db): Promise<string[]> {
   const done: string[] = [];
   for (const row of rows) {
     const action = maintenanceFor({
-      table: row.table,
       rows: row.rows,
       dead: row.dead,
       changedSinceAnalyze: row.changed,

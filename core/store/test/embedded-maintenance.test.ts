@@ -7,7 +7,7 @@ import { createPgliteTemplate, type PgliteTemplate } from "../src/testing";
 import { makeCaseWorld } from "./fixtures";
 
 describe("what autovacuum would do", () => {
-  const idle = { table: "t", rows: 1000, dead: 0, changedSinceAnalyze: 0, insertedSinceVacuum: 0 };
+  const idle = { rows: 1000, dead: 0, changedSinceAnalyze: 0, insertedSinceVacuum: 0 };
   it("analyses a table once 50 + 10 % of its rows changed", () => {
     expect(maintenanceFor({ ...idle, changedSinceAnalyze: 150 })).toBeNull();
     expect(maintenanceFor({ ...idle, changedSinceAnalyze: 151 })).toBe("analyze");

@@ -75,7 +75,7 @@ const LOCAL_STEPS = "steps-as-local-activities";
 
 const { executeStep } = proxyLocalActivities<CollectionActivities>({ startToCloseTimeout: "2 minutes", retry: STEP_RETRY });
 
-/** Steps of cases started before LOCAL_STEPS, replayed as the activities they were. */
+/** Closing a case, and the steps of cases started before LOCAL_STEPS (activities, as they were). */
 const { executeStep: executeStepActivity, closeCase } = proxyActivities<CollectionActivities>({
   startToCloseTimeout: "2 minutes",
   // The activity heartbeats while it works, so a crashed worker is noticed in seconds, not minutes.
